@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace Strangler.Hosting.ServiceDefaults;
+
+/// <summary>
+/// Defaults every Strangler HTTP app shares (monolith, services, proxy): Serilog, problem+json errors,
+/// correlation ids, liveness and readiness endpoints.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Tag of the health checks that /readyz runs.</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>Adds logging, problem details and health checks.</summary>
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
+    {
+        var log = builder.Configuration.GetSection(LogOptions.SectionName).Get<LogOptions>() ?? new LogOptions();
+        builder.Services.AddSerilog(configuration =>
+        {
+            configuration
+                .MinimumLevel.Is(log.MinimumLevel)
+                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+                .Enrich.FromLogContext();
+            if (log.Format == LogFormat.Json)
+            {
+                configuration.WriteTo.Console(new CompactJsonFormatter());
+            }
+            else
+            {
+                configuration.WriteTo.Console(
+                    outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}");
+            }
+        });
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddHealthChecks();
+        return builder;
+    }
+
+    /// <summary>Adds a readiness check that the PostgreSQL data source in DI answers.</summary>
+    public static IHealthChecksBuilder AddPostgresReadiness(this IHealthChecksBuilder checks) =>
+        checks.AddCheck<PostgresReadinessCheck>("postgres", tags: [ReadyTag]);
+
+    /// <summary>Correlation ids, request logging and problem+json for errors; call first in the pipeline.</summary>
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        app.UseMiddleware<CorrelationIdMiddleware>();
+        app.UseSerilogRequestLogging(options =>
+            options.EnrichDiagnosticContext = (diagnostics, http) =>
+                diagnostics.Set("CorrelationId", http.TraceIdentifier));
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    /// <summary>Maps /healthz (process alive) and /readyz (dependencies reachable).</summary>
+    public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) });
+        return endpoints;
+    }
+}

@@ -1,0 +1,9 @@
+namespace RideShare.Monolith.Data;
+
+/// <summary>A driver's availability; stored as text ('offline', 'available', 'on_trip').</summary>
+public enum DriverStatus
+{
+    Offline,
+    Available,
+    OnTrip,
+}

@@ -1,0 +1,10 @@
+namespace RideShare.Monolith.Data;
+
+/// <summary>A trip's lifecycle; stored as text ('assigned', 'in_progress', 'completed', 'cancelled').</summary>
+public enum TripStatus
+{
+    Assigned,
+    InProgress,
+    Completed,
+    Cancelled,
+}

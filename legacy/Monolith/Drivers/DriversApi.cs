@@ -1,0 +1,284 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using RideShare.Monolith.Data;
+using RideShare.Monolith.Http;
+
+namespace RideShare.Monolith.Drivers;
+
+/// <summary>/api/drivers: the driver registry and drivers' availability and position.</summary>
+public static class DriversApi
+{
+    private const string Resource = "driver";
+
+    public static IEndpointRouteBuilder MapDriversApi(this IEndpointRouteBuilder app)
+    {
+        var drivers = app.MapGroup("/api/drivers").WithTags("Drivers");
+        drivers.MapPost("/", CreateDriver);
+        drivers.MapGet("/", ListDrivers);
+        drivers.MapGet("/{id:long}", GetDriver);
+        drivers.MapPut("/{id:long}", ReplaceDriver);
+        drivers.MapPut("/{id:long}/status", ChangeStatus);
+        drivers.MapDelete("/{id:long}", DeleteDriver);
+        return app;
+    }
+
+    public static async Task<Results<Created<DriverResponse>, ValidationProblem, ProblemHttpResult>> CreateDriver(
+        DriverRequest request, RideShareDbContext db, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var now = Clock.Now(time);
+        var errors = new ValidationErrors();
+        var fields = DriverFields.Validate(request, DateOnly.FromDateTime(now.UtcDateTime), errors);
+        if (fields is null)
+        {
+            return errors.ToProblem();
+        }
+
+        var driver = new Driver
+        {
+            FullName = fields.FullName,
+            Email = fields.Email,
+            Phone = fields.Phone,
+            LicenceNumber = fields.LicenceNumber,
+            LicenceExpiresOn = fields.LicenceExpiresOn,
+            VehicleMake = fields.VehicleMake,
+            VehicleModel = fields.VehicleModel,
+            VehiclePlate = fields.VehiclePlate,
+            Status = DriverStatus.Offline,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Version = 1,
+        };
+        db.Drivers.Add(driver);
+        if (await TrySaveAsync(db, cancellationToken) is { } conflict)
+        {
+            return conflict;
+        }
+
+        ETags.Set(response, driver.Version);
+        return TypedResults.Created($"/api/drivers/{driver.Id}", DriverResponse.From(driver));
+    }
+
+    public static async Task<Results<Ok<PageResponse<DriverResponse>>, ValidationProblem>> ListDrivers(
+        RideShareDbContext db, string? status, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var paging = Paging.From(page, pageSize, errors);
+        DriverStatus? statusFilter = null;
+        if (status is not null)
+        {
+            if (StatusNames.TryParse<DriverStatus>(status, out var parsed))
+            {
+                statusFilter = parsed;
+            }
+            else
+            {
+                errors.Add("status", $"status must be one of: {StatusNames.AllNames<DriverStatus>()}.");
+            }
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var query = db.Drivers.AsNoTracking();
+        if (statusFilter is { } wanted)
+        {
+            query = query.Where(d => d.Status == wanted);
+        }
+
+        var total = await query.LongCountAsync(cancellationToken);
+        var items = await query.OrderBy(d => d.Id).Skip(paging.Skip).Take(paging.PageSize).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new PageResponse<DriverResponse>(items.Select(DriverResponse.From).ToList(), paging.Page, paging.PageSize, total));
+    }
+
+    public static async Task<Results<Ok<DriverResponse>, ProblemHttpResult>> GetDriver(
+        long id, RideShareDbContext db, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var driver = await db.Drivers.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        if (driver is null)
+        {
+            return ApiProblems.NotFound(Resource, id);
+        }
+
+        ETags.Set(response, driver.Version);
+        return TypedResults.Ok(DriverResponse.From(driver));
+    }
+
+    public static async Task<Results<Ok<DriverResponse>, ValidationProblem, ProblemHttpResult>> ReplaceDriver(
+        long id, DriverRequest request, RideShareDbContext db, TimeProvider time, HttpRequest http, CancellationToken cancellationToken)
+    {
+        if (!ETags.HasIfMatch(http))
+        {
+            return ApiProblems.PreconditionRequired(Resource);
+        }
+
+        var now = Clock.Now(time);
+        var errors = new ValidationErrors();
+        var fields = DriverFields.Validate(request, DateOnly.FromDateTime(now.UtcDateTime), errors);
+        if (fields is null)
+        {
+            return errors.ToProblem();
+        }
+
+        var driver = await db.Drivers.FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        if (driver is null)
+        {
+            return ApiProblems.NotFound(Resource, id);
+        }
+
+        if (!ETags.Matches(http, driver.Version))
+        {
+            return ApiProblems.PreconditionFailed(Resource, id, driver.Version);
+        }
+
+        driver.FullName = fields.FullName;
+        driver.Email = fields.Email;
+        driver.Phone = fields.Phone;
+        driver.LicenceNumber = fields.LicenceNumber;
+        driver.LicenceExpiresOn = fields.LicenceExpiresOn;
+        driver.VehicleMake = fields.VehicleMake;
+        driver.VehicleModel = fields.VehicleModel;
+        driver.VehiclePlate = fields.VehiclePlate;
+        driver.UpdatedAt = now;
+        driver.Version++;
+        if (await TrySaveAsync(db, cancellationToken, id) is { } conflict)
+        {
+            return conflict;
+        }
+
+        ETags.Set(http.HttpContext.Response, driver.Version);
+        return TypedResults.Ok(DriverResponse.From(driver));
+    }
+
+    public static async Task<Results<Ok<DriverResponse>, ValidationProblem, ProblemHttpResult>> ChangeStatus(
+        long id, DriverStatusRequest request, RideShareDbContext db, TimeProvider time, HttpRequest http, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        DriverStatus? newStatus = null;
+        if (request.Status is not null)
+        {
+            if (!StatusNames.TryParse<DriverStatus>(request.Status, out var parsed))
+            {
+                errors.Add("status", $"status must be one of: {StatusNames.AllNames<DriverStatus>()}.");
+            }
+            else if (parsed == DriverStatus.OnTrip)
+            {
+                errors.Add("status", "on_trip is set by trip assignment, not by the driver: use offline or available.");
+            }
+            else
+            {
+                newStatus = parsed;
+            }
+        }
+
+        var location = errors.Point("location", request.Location, required: false);
+        if (request.Status is null && request.Location is null)
+        {
+            errors.Add("status", "Send a status, a location, or both.");
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var driver = await db.Drivers.FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        if (driver is null)
+        {
+            return ApiProblems.NotFound(Resource, id);
+        }
+
+        if (!ETags.Matches(http, driver.Version))
+        {
+            return ApiProblems.PreconditionFailed(Resource, id, driver.Version);
+        }
+
+        if (newStatus is not null && driver.Status == DriverStatus.OnTrip)
+        {
+            return ApiProblems.Conflict($"driver {id} is on a trip: the status changes when the trip is completed or cancelled.");
+        }
+
+        var now = Clock.Now(time);
+        if (location is not null)
+        {
+            driver.Latitude = location.Latitude;
+            driver.Longitude = location.Longitude;
+            driver.LocationUpdatedAt = now;
+        }
+
+        if (newStatus is { } status)
+        {
+            if (status == DriverStatus.Available && driver.Latitude is null)
+            {
+                errors.Add("location", "location is required to become available: riders are matched by position.");
+                return errors.ToProblem();
+            }
+
+            driver.Status = status;
+        }
+
+        driver.UpdatedAt = now;
+        driver.Version++;
+        if (await TrySaveAsync(db, cancellationToken, id) is { } conflict)
+        {
+            return conflict;
+        }
+
+        ETags.Set(http.HttpContext.Response, driver.Version);
+        return TypedResults.Ok(DriverResponse.From(driver));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteDriver(
+        long id, RideShareDbContext db, HttpRequest http, CancellationToken cancellationToken)
+    {
+        var driver = await db.Drivers.FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        if (driver is null)
+        {
+            return ApiProblems.NotFound(Resource, id);
+        }
+
+        if (!ETags.Matches(http, driver.Version))
+        {
+            return ApiProblems.PreconditionFailed(Resource, id, driver.Version);
+        }
+
+        db.Drivers.Remove(driver);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return ApiProblems.ConcurrentChange(Resource, id);
+        }
+        catch (DbUpdateException e) when (DatabaseErrors.ForeignKeyViolation(e) is not null)
+        {
+            return ApiProblems.Conflict($"driver {id} has trips on record and cannot be deleted; set it offline instead.");
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<ProblemHttpResult?> TrySaveAsync(RideShareDbContext db, CancellationToken cancellationToken, long? id = null)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return null;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return ApiProblems.ConcurrentChange(Resource, id ?? 0);
+        }
+        catch (DbUpdateException e) when (DatabaseErrors.UniqueViolation(e) is { } constraint)
+        {
+            return ApiProblems.Conflict(constraint switch
+            {
+                "drivers_email_key" => "A driver with this email already exists.",
+                "drivers_licence_number_key" => "A driver with this licence number already exists.",
+                _ => $"The driver conflicts with an existing one ({constraint}).",
+            });
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using RideShare.Monolith.Data;
+using RideShare.Monolith.Pricing;
+using Strangler.Hosting.Postgres;
+using Strangler.Hosting.ServiceDefaults;
+
+namespace RideShare.Monolith.Hosting;
+
+public static class RideShareServices
+{
+    /// <summary>Connection string name in <c>ConnectionStrings</c>.</summary>
+    public const string ConnectionStringName = "RideShare";
+
+    /// <summary>
+    /// Registers the database (the resolved one: configured, or embedded), EF Core, options and JSON
+    /// settings of the RideShare API.
+    /// </summary>
+    public static WebApplicationBuilder AddRideShareServices(this WebApplicationBuilder builder, ResolvedDatabase database)
+    {
+        // The host owns the resolved database: disposing the app stops an embedded server it started.
+        builder.Services.AddSingleton(database);
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(database.ConnectionString));
+        builder.Services.AddDbContextPool<RideShareDbContext>((sp, options) =>
+            options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHealthChecks().AddPostgresReadiness();
+
+        builder.Services.AddOptions<PricingOptions>()
+            .BindConfiguration(PricingOptions.SectionName)
+            .Validate(p => p.BaseFare >= 0 && p.PerKm >= 0 && p.PerMinute >= 0 && p.MinimumFare >= 0, "Pricing amounts must be 0 or more.")
+            .Validate(p => p.Currency is { Length: 3 }, "Pricing:Currency must be a 3-letter ISO 4217 code.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateOnStart();
+
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            // The contract is strict: a number sent as a string is a client bug worth reporting.
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
+        return builder;
+    }
+}

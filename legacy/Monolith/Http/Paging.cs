@@ -1,0 +1,27 @@
+namespace RideShare.Monolith.Http;
+
+/// <summary>Page-number paging shared by every list endpoint.</summary>
+internal readonly record struct Paging(int Page, int PageSize)
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 200;
+
+    public int Skip => (Page - 1) * PageSize;
+
+    public static Paging From(int? page, int? pageSize, ValidationErrors errors)
+    {
+        var p = page ?? 1;
+        var size = pageSize ?? DefaultPageSize;
+        if (p < 1)
+        {
+            errors.Add("page", "page must be 1 or more.");
+        }
+
+        if (size is < 1 or > MaxPageSize)
+        {
+            errors.Add("pageSize", $"pageSize must be between 1 and {MaxPageSize}.");
+        }
+
+        return new Paging(p, size);
+    }
+}

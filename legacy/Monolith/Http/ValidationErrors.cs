@@ -1,0 +1,95 @@
+using System.Net.Mail;
+using Microsoft.AspNetCore.Http.HttpResults;
+using RideShare.Monolith.Data;
+
+namespace RideShare.Monolith.Http;
+
+/// <summary>Collects every invalid field of a request, so one 400 names them all.</summary>
+internal sealed class ValidationErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool Any => _errors.Count > 0;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list))
+        {
+            _errors[field] = list = [];
+        }
+
+        list.Add(message);
+    }
+
+    public string? RequiredText(string field, string? value, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            Add(field, $"{field} is required.");
+            return null;
+        }
+
+        return OptionalText(field, value, maxLength);
+    }
+
+    public string? OptionalText(string field, string? value, int maxLength)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var trimmed = value.Trim();
+        if (trimmed.Length > maxLength)
+        {
+            Add(field, $"{field} must be at most {maxLength} characters.");
+        }
+
+        return trimmed.Length == 0 ? null : trimmed;
+    }
+
+    public string? Email(string field, string? value)
+    {
+        var email = RequiredText(field, value, 254);
+        if (email is not null && (!MailAddress.TryCreate(email, out var parsed) || parsed.Address != email || !email.Contains('.', StringComparison.Ordinal)))
+        {
+            Add(field, $"{field} must be an email address such as name@example.com.");
+        }
+
+        return email?.ToLowerInvariant();
+    }
+
+    public GeoPoint? Point(string field, GeoPointDto? value, bool required)
+    {
+        if (value is null)
+        {
+            if (required)
+            {
+                Add(field, $"{field} is required.");
+            }
+
+            return null;
+        }
+
+        var ok = true;
+        if (value.Latitude is not { } lat || lat < -90 || lat > 90)
+        {
+            Add($"{field}.latitude", $"{field}.latitude is required, between -90 and 90.");
+            ok = false;
+        }
+
+        if (value.Longitude is not { } lng || lng < -180 || lng > 180)
+        {
+            Add($"{field}.longitude", $"{field}.longitude is required, between -180 and 180.");
+            ok = false;
+        }
+
+        return ok ? new GeoPoint(value.Latitude!.Value, value.Longitude!.Value).Rounded() : null;
+    }
+
+    public ValidationProblem ToProblem() =>
+        TypedResults.ValidationProblem(
+            _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal),
+            detail: $"Invalid fields: {string.Join(", ", _errors.Keys)}.",
+            title: "The request is invalid.");
+}

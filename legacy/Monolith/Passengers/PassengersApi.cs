@@ -1,0 +1,183 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using RideShare.Monolith.Data;
+using RideShare.Monolith.Http;
+
+namespace RideShare.Monolith.Passengers;
+
+/// <summary>/api/passengers: rider accounts.</summary>
+public static class PassengersApi
+{
+    private const string Resource = "passenger";
+
+    public static IEndpointRouteBuilder MapPassengersApi(this IEndpointRouteBuilder app)
+    {
+        var passengers = app.MapGroup("/api/passengers").WithTags("Passengers");
+        passengers.MapPost("/", CreatePassenger);
+        passengers.MapGet("/", ListPassengers);
+        passengers.MapGet("/{id:long}", GetPassenger);
+        passengers.MapPut("/{id:long}", ReplacePassenger);
+        passengers.MapDelete("/{id:long}", DeletePassenger);
+        return app;
+    }
+
+    public static async Task<Results<Created<PassengerResponse>, ValidationProblem, ProblemHttpResult>> CreatePassenger(
+        PassengerRequest request, RideShareDbContext db, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var (fullName, email, phone) = Validate(request, errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var now = Clock.Now(time);
+        var passenger = new Passenger
+        {
+            FullName = fullName!,
+            Email = email!,
+            Phone = phone,
+            MarketingOptIn = request.MarketingOptIn ?? false,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Version = 1,
+        };
+        db.Passengers.Add(passenger);
+        if (await TrySaveAsync(db, 0, cancellationToken) is { } conflict)
+        {
+            return conflict;
+        }
+
+        ETags.Set(response, passenger.Version);
+        return TypedResults.Created($"/api/passengers/{passenger.Id}", PassengerResponse.From(passenger));
+    }
+
+    public static async Task<Results<Ok<PageResponse<PassengerResponse>>, ValidationProblem>> ListPassengers(
+        RideShareDbContext db, string? email, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var paging = Paging.From(page, pageSize, errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var query = db.Passengers.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(email))
+        {
+            var wanted = email.Trim().ToLowerInvariant();
+            query = query.Where(p => p.Email == wanted);
+        }
+
+        var total = await query.LongCountAsync(cancellationToken);
+        var items = await query.OrderBy(p => p.Id).Skip(paging.Skip).Take(paging.PageSize).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new PageResponse<PassengerResponse>(items.Select(PassengerResponse.From).ToList(), paging.Page, paging.PageSize, total));
+    }
+
+    public static async Task<Results<Ok<PassengerResponse>, ProblemHttpResult>> GetPassenger(
+        long id, RideShareDbContext db, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var passenger = await db.Passengers.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        if (passenger is null)
+        {
+            return ApiProblems.NotFound(Resource, id);
+        }
+
+        ETags.Set(response, passenger.Version);
+        return TypedResults.Ok(PassengerResponse.From(passenger));
+    }
+
+    public static async Task<Results<Ok<PassengerResponse>, ValidationProblem, ProblemHttpResult>> ReplacePassenger(
+        long id, PassengerRequest request, RideShareDbContext db, TimeProvider time, HttpRequest http, CancellationToken cancellationToken)
+    {
+        if (!ETags.HasIfMatch(http))
+        {
+            return ApiProblems.PreconditionRequired(Resource);
+        }
+
+        var errors = new ValidationErrors();
+        var (fullName, email, phone) = Validate(request, errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var passenger = await db.Passengers.FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        if (passenger is null)
+        {
+            return ApiProblems.NotFound(Resource, id);
+        }
+
+        if (!ETags.Matches(http, passenger.Version))
+        {
+            return ApiProblems.PreconditionFailed(Resource, id, passenger.Version);
+        }
+
+        passenger.FullName = fullName!;
+        passenger.Email = email!;
+        passenger.Phone = phone;
+        passenger.MarketingOptIn = request.MarketingOptIn ?? false;
+        passenger.UpdatedAt = Clock.Now(time);
+        passenger.Version++;
+        if (await TrySaveAsync(db, id, cancellationToken) is { } conflict)
+        {
+            return conflict;
+        }
+
+        ETags.Set(http.HttpContext.Response, passenger.Version);
+        return TypedResults.Ok(PassengerResponse.From(passenger));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeletePassenger(
+        long id, RideShareDbContext db, HttpRequest http, CancellationToken cancellationToken)
+    {
+        var passenger = await db.Passengers.FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        if (passenger is null)
+        {
+            return ApiProblems.NotFound(Resource, id);
+        }
+
+        if (!ETags.Matches(http, passenger.Version))
+        {
+            return ApiProblems.PreconditionFailed(Resource, id, passenger.Version);
+        }
+
+        db.Passengers.Remove(passenger);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return ApiProblems.ConcurrentChange(Resource, id);
+        }
+        catch (DbUpdateException e) when (DatabaseErrors.ForeignKeyViolation(e) is not null)
+        {
+            return ApiProblems.Conflict($"passenger {id} has trips on record and cannot be deleted.");
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static (string? FullName, string? Email, string? Phone) Validate(PassengerRequest request, ValidationErrors errors) =>
+        (errors.RequiredText("fullName", request.FullName, 200),
+         errors.Email("email", request.Email),
+         errors.OptionalText("phone", request.Phone, 32));
+
+    private static async Task<ProblemHttpResult?> TrySaveAsync(RideShareDbContext db, long id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return null;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return ApiProblems.ConcurrentChange(Resource, id);
+        }
+        catch (DbUpdateException e) when (DatabaseErrors.UniqueViolation(e) == "passengers_email_key")
+        {
+            return ApiProblems.Conflict("A passenger with this email already exists.");
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using RideShare.Monolith.Hosting;
+
+return await RideShareCli.RunAsync(args);

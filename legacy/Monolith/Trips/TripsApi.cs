@@ -1,0 +1,321 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using RideShare.Monolith.Data;
+using RideShare.Monolith.Http;
+using RideShare.Monolith.Pricing;
+
+namespace RideShare.Monolith.Trips;
+
+/// <summary>
+/// /api/trips: ride requests and their lifecycle. This is where the monolith is coupled: assigning a trip
+/// writes the driver's status in the same transaction, completing it writes the driver's rating.
+/// </summary>
+public static class TripsApi
+{
+    private const string Resource = "trip";
+    private const int MaxWaypoints = 10;
+
+    public static IEndpointRouteBuilder MapTripsApi(this IEndpointRouteBuilder app)
+    {
+        var trips = app.MapGroup("/api/trips").WithTags("Trips");
+        trips.MapPost("/", RequestTrip);
+        trips.MapGet("/", ListTrips);
+        trips.MapGet("/{id:long}", GetTrip);
+        trips.MapPost("/{id:long}/start", StartTrip);
+        trips.MapPost("/{id:long}/complete", CompleteTrip);
+        trips.MapPost("/{id:long}/cancel", CancelTrip);
+        return app;
+    }
+
+    public static async Task<Results<Created<TripResponse>, ValidationProblem, ProblemHttpResult>> RequestTrip(
+        TripRequest request, RideShareDbContext db, TimeProvider time, IOptions<PricingOptions> pricing,
+        HttpResponse response, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        if (request.PassengerId is not > 0)
+        {
+            errors.Add("passengerId", "passengerId is required.");
+        }
+
+        var pickup = errors.Point("pickup", request.Pickup, required: true);
+        var dropoff = errors.Point("dropoff", request.Dropoff, required: true);
+        var waypoints = new List<GeoPoint>();
+        if (request.Waypoints is { Count: > MaxWaypoints })
+        {
+            errors.Add("waypoints", $"At most {MaxWaypoints} waypoints.");
+        }
+        else if (request.Waypoints is not null)
+        {
+            for (var i = 0; i < request.Waypoints.Count; i++)
+            {
+                if (errors.Point($"waypoints[{i}]", request.Waypoints[i], required: true) is { } point)
+                {
+                    waypoints.Add(point);
+                }
+            }
+        }
+
+        var pickupAddress = errors.OptionalText("pickupAddress", request.PickupAddress, 300);
+        var dropoffAddress = errors.OptionalText("dropoffAddress", request.DropoffAddress, 300);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var passengerId = request.PassengerId!.Value;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await db.Passengers.AnyAsync(p => p.Id == passengerId, cancellationToken))
+        {
+            return ApiProblems.NotFound("passenger", passengerId);
+        }
+
+        if (await db.Trips.AnyAsync(t => t.PassengerId == passengerId && (t.Status == TripStatus.Assigned || t.Status == TripStatus.InProgress), cancellationToken))
+        {
+            return ActiveTripConflict(passengerId);
+        }
+
+        var driver = await NearestAvailableDriverAsync(db, pickup!, cancellationToken);
+        if (driver is null)
+        {
+            return ApiProblems.Conflict("No driver is available near the pickup right now; try again shortly.");
+        }
+
+        var now = Clock.Now(time);
+        driver.Status = DriverStatus.OnTrip;
+        driver.UpdatedAt = now;
+        driver.Version++;
+        var trip = new Trip
+        {
+            Reference = Guid.NewGuid(),
+            PassengerId = passengerId,
+            DriverId = driver.Id,
+            Status = TripStatus.Assigned,
+            PickupLatitude = pickup!.Latitude,
+            PickupLongitude = pickup.Longitude,
+            PickupAddress = pickupAddress,
+            DropoffLatitude = dropoff!.Latitude,
+            DropoffLongitude = dropoff.Longitude,
+            DropoffAddress = dropoffAddress,
+            Waypoints = waypoints,
+            DistanceKm = FareCalculator.RouteDistanceKm(pickup, waypoints, dropoff),
+            Currency = pricing.Value.Currency,
+            RequestedAt = now,
+            Version = 1,
+        };
+        db.Trips.Add(trip);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (DatabaseErrors.UniqueViolation(e) == "trips_one_active_per_passenger")
+        {
+            return ActiveTripConflict(passengerId);
+        }
+
+        response.Headers.ETag = ETags.Format(trip.Version);
+        return TypedResults.Created($"/api/trips/{trip.Id}", TripResponse.From(trip));
+    }
+
+    public static async Task<Results<Ok<PageResponse<TripResponse>>, ValidationProblem>> ListTrips(
+        RideShareDbContext db, long? passengerId, long? driverId, string? status, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var paging = Paging.From(page, pageSize, errors);
+        TripStatus? statusFilter = null;
+        if (status is not null)
+        {
+            if (StatusNames.TryParse<TripStatus>(status, out var parsed))
+            {
+                statusFilter = parsed;
+            }
+            else
+            {
+                errors.Add("status", $"status must be one of: {StatusNames.AllNames<TripStatus>()}.");
+            }
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var query = db.Trips.AsNoTracking();
+        if (passengerId is { } p)
+        {
+            query = query.Where(t => t.PassengerId == p);
+        }
+
+        if (driverId is { } d)
+        {
+            query = query.Where(t => t.DriverId == d);
+        }
+
+        if (statusFilter is { } s)
+        {
+            query = query.Where(t => t.Status == s);
+        }
+
+        var total = await query.LongCountAsync(cancellationToken);
+        var items = await query.OrderBy(t => t.Id).Skip(paging.Skip).Take(paging.PageSize).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new PageResponse<TripResponse>(items.Select(TripResponse.From).ToList(), paging.Page, paging.PageSize, total));
+    }
+
+    public static async Task<Results<Ok<TripResponse>, ProblemHttpResult>> GetTrip(
+        long id, RideShareDbContext db, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var trip = await db.Trips.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancellationToken);
+        if (trip is null)
+        {
+            return ApiProblems.NotFound(Resource, id);
+        }
+
+        response.Headers.ETag = ETags.Format(trip.Version);
+        return TypedResults.Ok(TripResponse.From(trip));
+    }
+
+    public static Task<Results<Ok<TripResponse>, ValidationProblem, ProblemHttpResult>> StartTrip(
+        long id, RideShareDbContext db, TimeProvider time, HttpRequest http, CancellationToken cancellationToken) =>
+        TransitionAsync(id, db, time, http, (trip, _, errors) =>
+        {
+            if (trip.Status != TripStatus.Assigned)
+            {
+                return ApiProblems.Conflict($"trip {id} is {StatusNames.ToName(trip.Status)}: only an assigned trip can start.");
+            }
+
+            trip.Status = TripStatus.InProgress;
+            trip.StartedAt = Clock.Now(time);
+            return null;
+        }, cancellationToken);
+
+    public static Task<Results<Ok<TripResponse>, ValidationProblem, ProblemHttpResult>> CompleteTrip(
+        long id, CompleteTripRequest? request, RideShareDbContext db, TimeProvider time, IOptions<PricingOptions> pricing,
+        HttpRequest http, CancellationToken cancellationToken) =>
+        TransitionAsync(id, db, time, http, (trip, driver, errors) =>
+        {
+            if (request?.Rating is { } r && r is < 1 or > 5)
+            {
+                errors.Add("rating", "rating must be a whole number from 1 to 5.");
+                return null;
+            }
+
+            if (trip.Status != TripStatus.InProgress)
+            {
+                return ApiProblems.Conflict($"trip {id} is {StatusNames.ToName(trip.Status)}: only a trip in progress can complete.");
+            }
+
+            var now = Clock.Now(time);
+            trip.Status = TripStatus.Completed;
+            trip.CompletedAt = now;
+            trip.Fare = FareCalculator.Fare(pricing.Value, trip.DistanceKm, now - trip.StartedAt!.Value);
+            driver.Status = DriverStatus.Available;
+            driver.Latitude = trip.DropoffLatitude;
+            driver.Longitude = trip.DropoffLongitude;
+            driver.LocationUpdatedAt = now;
+            if (request?.Rating is { } rating)
+            {
+                trip.PassengerRating = (short)rating;
+                driver.Rating = FareCalculator.NewRating(driver.Rating, driver.RatingCount, rating);
+                driver.RatingCount++;
+            }
+
+            return null;
+        }, cancellationToken);
+
+    public static Task<Results<Ok<TripResponse>, ValidationProblem, ProblemHttpResult>> CancelTrip(
+        long id, CancelTripRequest? request, RideShareDbContext db, TimeProvider time, HttpRequest http, CancellationToken cancellationToken) =>
+        TransitionAsync(id, db, time, http, (trip, driver, errors) =>
+        {
+            var reason = errors.OptionalText("reason", request?.Reason, 500);
+            if (errors.Any)
+            {
+                return null;
+            }
+
+            if (trip.Status != TripStatus.Assigned)
+            {
+                return ApiProblems.Conflict($"trip {id} is {StatusNames.ToName(trip.Status)}: only an assigned trip can be cancelled.");
+            }
+
+            trip.Status = TripStatus.Cancelled;
+            trip.CancelledAt = Clock.Now(time);
+            trip.CancellationReason = reason;
+            driver.Status = DriverStatus.Available;
+            return null;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Loads a trip and its driver, applies one state change to both, and saves them in one transaction;
+    /// a concurrent change to either (version check) fails the whole command with 409.
+    /// </summary>
+    private static async Task<Results<Ok<TripResponse>, ValidationProblem, ProblemHttpResult>> TransitionAsync(
+        long id, RideShareDbContext db, TimeProvider time, HttpRequest http,
+        Func<Trip, Driver, ValidationErrors, ProblemHttpResult?> change, CancellationToken cancellationToken)
+    {
+        var trip = await db.Trips.Include(t => t.Driver).FirstOrDefaultAsync(t => t.Id == id, cancellationToken);
+        if (trip is null)
+        {
+            return ApiProblems.NotFound(Resource, id);
+        }
+
+        if (!ETags.Matches(http, trip.Version))
+        {
+            return ApiProblems.PreconditionFailed(Resource, id, trip.Version);
+        }
+
+        var driver = trip.Driver!;
+        var errors = new ValidationErrors();
+        var problem = change(trip, driver, errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        trip.Version++;
+        if (db.Entry(driver).State == EntityState.Modified)
+        {
+            driver.UpdatedAt = Clock.Now(time);
+            driver.Version++;
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken); // one implicit transaction for trip + driver
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return ApiProblems.ConcurrentChange(Resource, id);
+        }
+
+        http.HttpContext.Response.Headers.ETag = ETags.Format(trip.Version);
+        return TypedResults.Ok(TripResponse.From(trip));
+    }
+
+    /// <summary>
+    /// The closest available driver to <paramref name="pickup"/>, row-locked for this transaction. SKIP LOCKED
+    /// lets concurrent requests each take a different driver instead of queueing on the same one; a locked
+    /// row re-checks status after the lock, so no driver is ever assigned twice.
+    /// </summary>
+    private static async Task<Driver?> NearestAvailableDriverAsync(RideShareDbContext db, GeoPoint pickup, CancellationToken cancellationToken)
+    {
+        var lat = (double)pickup.Latitude;
+        var lng = (double)pickup.Longitude;
+        var candidates = await db.Drivers.FromSql($"""
+            SELECT * FROM drivers
+            WHERE status = 'available'
+            ORDER BY power((latitude::float8 - {lat}), 2) + power((longitude::float8 - {lng}) * cos(radians({lat})), 2), id
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED
+            """).ToListAsync(cancellationToken);
+        return candidates.FirstOrDefault();
+    }
+
+    private static ProblemHttpResult ActiveTripConflict(long passengerId) =>
+        ApiProblems.Conflict($"passenger {passengerId} already has an active trip; complete or cancel it first.");
+}
