@@ -24,7 +24,8 @@ public static class ServiceDefaultsExtensions
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         var log = builder.Configuration.GetSection(LogOptions.SectionName).Get<LogOptions>() ?? new LogOptions();
-        builder.Services.AddSerilog(configuration =>
+        // Several apps may share one process (tests, the demo): each keeps its own logger, the static one is left alone.
+        builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: configuration =>
         {
             configuration
                 .MinimumLevel.Is(log.MinimumLevel)

@@ -1,7 +1,7 @@
 namespace RideShare.Monolith.Data;
 
-/// <summary>A WGS84 position; stored with 6 decimals (about 10 cm).</summary>
+/// <summary>A WGS84 position; stored and returned with 6 decimals (about 10 cm).</summary>
 public sealed record GeoPoint(decimal Latitude, decimal Longitude)
 {
-    public GeoPoint Rounded() => new(Math.Round(Latitude, 6, MidpointRounding.AwayFromZero), Math.Round(Longitude, 6, MidpointRounding.AwayFromZero));
+    public GeoPoint Rounded() => new(Decimals.Fixed(Latitude, 6), Decimals.Fixed(Longitude, 6));
 }

@@ -19,8 +19,7 @@ public static class RideShareServices
     /// </summary>
     public static WebApplicationBuilder AddRideShareServices(this WebApplicationBuilder builder, ResolvedDatabase database)
     {
-        // The host owns the resolved database: disposing the app stops an embedded server it started.
-        builder.Services.AddSingleton(database);
+        builder.Services.AddResolvedDatabase(database);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(database.ConnectionString));
         builder.Services.AddDbContextPool<RideShareDbContext>((sp, options) =>
             options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));

@@ -27,7 +27,7 @@ public sealed record TripResponse(
 {
     public static TripResponse From(Trip t) => new(
         t.Id, t.Reference, t.PassengerId, t.DriverId, StatusNames.ToName(t.Status),
-        t.Pickup, t.PickupAddress, t.Dropoff, t.DropoffAddress, t.Waypoints,
-        t.DistanceKm, t.Fare, t.Currency, t.RequestedAt, t.StartedAt, t.CompletedAt, t.CancelledAt,
+        t.Pickup.Rounded(), t.PickupAddress, t.Dropoff.Rounded(), t.DropoffAddress, t.Waypoints.Select(w => w.Rounded()).ToList(),
+        Decimals.Fixed(t.DistanceKm, 3), Decimals.Fixed(t.Fare, 2), t.Currency, t.RequestedAt, t.StartedAt, t.CompletedAt, t.CancelledAt,
         t.CancellationReason, t.PassengerRating, t.Version);
 }

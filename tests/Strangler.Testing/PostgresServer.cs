@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Strangler.Hosting.Postgres;
+using Testcontainers.PostgreSql;
+
+namespace Strangler.Testing;
+
+/// <summary>
+/// One real PostgreSQL server (wal_level=logical) for the whole test run: a Testcontainers container when a
+/// Docker engine is reachable, otherwise a throwaway cluster from the local binaries (temp folder, fsync
+/// off). Tests never share a database: each class asks for its own (<see cref="CreateDatabaseAsync"/>).
+/// </summary>
+public sealed class PostgresServer
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static PostgresServer? _instance;
+
+    private readonly NpgsqlConnectionStringBuilder _admin;
+
+    private PostgresServer(string adminConnectionString, string kind)
+    {
+        _admin = new NpgsqlConnectionStringBuilder(adminConnectionString);
+        Kind = kind;
+    }
+
+    /// <summary>"testcontainers" or "local".</summary>
+    public string Kind { get; }
+
+    /// <summary>The server, started on first use and stopped when the test process exits.</summary>
+    public static async Task<PostgresServer> GetAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            return _instance ??= await StartAsync();
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>Connection string for <paramref name="database"/> on this server.</summary>
+    public string ConnectionString(string database) =>
+        new NpgsqlConnectionStringBuilder(_admin.ConnectionString) { Database = database }.ConnectionString;
+
+    /// <summary>Creates a fresh, uniquely named database and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync(string prefix)
+    {
+        var name = $"{Sanitize(prefix)}_{Guid.NewGuid():N}"[..Math.Min(63, Sanitize(prefix).Length + 33)];
+        await ExecuteAsync($"CREATE DATABASE \"{name}\"");
+        return ConnectionString(name);
+    }
+
+    /// <summary>Drops a database made by <see cref="CreateDatabaseAsync"/>, closing its connections.</summary>
+    public async Task DropDatabaseAsync(string connectionString)
+    {
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+        NpgsqlConnection.ClearAllPools();
+        await ExecuteAsync($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_admin.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<PostgresServer> StartAsync()
+    {
+        if (DockerEngine.IsReachable)
+        {
+            var container = new PostgreSqlBuilder("postgres:15")
+                .WithCommand("-c", "wal_level=logical", "-c", "max_replication_slots=20", "-c", "max_wal_senders=20", "-c", "fsync=off")
+                .Build();
+            await container.StartAsync();
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => container.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return new PostgresServer(
+                new NpgsqlConnectionStringBuilder(container.GetConnectionString()) { Database = "postgres" }.ConnectionString,
+                "testcontainers");
+        }
+
+        var folder = Path.Combine(Path.GetTempPath(), $"strangler-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
+        var cluster = await EmbeddedPostgresCluster.StartAsync(
+            new EmbeddedPostgresOptions { DataDirectory = folder, Durable = false },
+            NullLogger.Instance,
+            CancellationToken.None);
+        // xUnit v2 has no assembly-level teardown: stop the server and remove its files when the process ends.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            cluster.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a temp folder left behind is harmless.
+            }
+        };
+        return new PostgresServer(cluster.GetConnectionString("postgres"), "local");
+    }
+
+    private static string Sanitize(string prefix) =>
+        new(prefix.ToLowerInvariant().Where(c => char.IsAsciiLetterOrDigit(c) || c == '_').Take(28).ToArray());
+}
