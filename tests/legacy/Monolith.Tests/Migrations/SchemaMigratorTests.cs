@@ -1,0 +1,79 @@
+using Npgsql;
+using RideShare.Monolith.Migrations;
+using Strangler.Testing;
+
+namespace RideShare.Monolith.Tests.Migrations;
+
+public sealed class SchemaMigratorTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    [Fact]
+    public async Task Migrate_UpDownToZeroAndUpAgain_RecreatesTheSameSchema()
+    {
+        SchemaMigrator.Migrate(database.ConnectionString);
+        var schema = await SchemaAsync();
+
+        SchemaMigrator.Migrate(database.ConnectionString, 0);
+        var empty = await SchemaAsync();
+        SchemaMigrator.Migrate(database.ConnectionString);
+
+        Assert.Contains("trips.public_id uuid", schema);
+        Assert.Contains("trips.waypoints jsonb", schema);
+        Assert.Contains("trips.fare numeric", schema);
+        Assert.Contains("drivers.rating numeric", schema);
+        Assert.Contains("drivers.licence_expires_on date", schema);
+        Assert.Contains("passengers.marketing_opt_in boolean", schema);
+        Assert.Contains("drivers.created_at timestamp with time zone", schema);
+        Assert.DoesNotContain(empty, c => c.StartsWith("drivers.", StringComparison.Ordinal) || c.StartsWith("trips.", StringComparison.Ordinal));
+        Assert.Equal(schema, await SchemaAsync());
+    }
+
+    [Fact]
+    public async Task Migrate_DownOneVersion_DropsOnlyThatMigrationsObjects()
+    {
+        SchemaMigrator.Migrate(database.ConnectionString);
+
+        SchemaMigrator.Migrate(database.ConnectionString, SchemaMigrator.LatestVersion - 1);
+        var indexesDown = await IndexesAsync();
+        SchemaMigrator.Migrate(database.ConnectionString);
+        var indexesUp = await IndexesAsync();
+
+        Assert.DoesNotContain("trips_one_active_per_driver", indexesDown);
+        Assert.Contains("trips_pkey", indexesDown);
+        Assert.Contains("trips_one_active_per_driver", indexesUp);
+    }
+
+    private async Task<List<string>> SchemaAsync()
+    {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT table_name || '.' || column_name || ' ' || data_type
+            FROM information_schema.columns
+            WHERE table_schema = 'public' AND table_name IN ('drivers', 'passengers', 'trips')
+            ORDER BY 1
+            """, connection);
+        var columns = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            columns.Add(reader.GetString(0));
+        }
+
+        return columns;
+    }
+
+    private async Task<List<string>> IndexesAsync()
+    {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1", connection);
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+}

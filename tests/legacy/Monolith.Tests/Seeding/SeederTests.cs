@@ -1,0 +1,111 @@
+using Npgsql;
+using RideShare.Monolith.Migrations;
+using RideShare.Monolith.Pricing;
+using RideShare.Monolith.Seeding;
+using Strangler.Testing;
+
+namespace RideShare.Monolith.Tests.Seeding;
+
+public sealed class SeederTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    [Fact]
+    public async Task SeedAsync_DefaultSizes_LoadsConsistentData()
+    {
+        var connectionString = await database.Server.CreateDatabaseAsync("seed_default");
+        try
+        {
+            SchemaMigrator.Migrate(connectionString);
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+
+            var result = await Seeder.SeedAsync(dataSource, new SeedOptions(), new PricingOptions(), CancellationToken.None);
+
+            Assert.Equal((1_000, 10_000, 50_000), (result.Drivers, result.Passengers, result.Trips));
+            Assert.Equal(1_000L, await ScalarAsync(dataSource, "SELECT count(*) FROM drivers"));
+            Assert.Equal(10_000L, await ScalarAsync(dataSource, "SELECT count(*) FROM passengers"));
+            Assert.Equal(50_000L, await ScalarAsync(dataSource, "SELECT count(*) FROM trips"));
+            // Every on-trip driver has exactly one active trip, and nobody else has one.
+            Assert.Equal(
+                await ScalarAsync(dataSource, "SELECT count(*) FROM drivers WHERE status = 'on_trip'"),
+                await ScalarAsync(dataSource, "SELECT count(*) FROM trips WHERE status IN ('assigned', 'in_progress')"));
+            Assert.Equal(0L, await ScalarAsync(dataSource, "SELECT count(*) FROM trips WHERE status = 'completed' AND fare IS NULL"));
+            Assert.Equal(0L, await ScalarAsync(dataSource, "SELECT count(*) FROM drivers WHERE rating_count > 0 AND rating IS NULL"));
+            // Identity continues after the seeded ids.
+            Assert.Equal(50_001L, await ScalarAsync(dataSource, "SELECT nextval(pg_get_serial_sequence('trips', 'id'))"));
+        }
+        finally
+        {
+            await database.Server.DropDatabaseAsync(connectionString);
+        }
+    }
+
+    [Fact]
+    public async Task SeedAsync_SameRandomSeedTwice_ProducesIdenticalRows()
+    {
+        var options = new SeedOptions { Drivers = 50, Passengers = 200, Trips = 500, RandomSeed = 7 };
+        var first = await SeedAndFingerprintAsync(options);
+        var second = await SeedAndFingerprintAsync(options);
+        var other = await SeedAndFingerprintAsync(new SeedOptions { Drivers = 50, Passengers = 200, Trips = 500, RandomSeed = 8 });
+
+        Assert.Equal(first, second);
+        Assert.NotEqual(first, other);
+    }
+
+    [Fact]
+    public async Task SeedAsync_NonEmptyDatabaseWithoutReset_RefusesAndChangesNothing()
+    {
+        var connectionString = await database.Server.CreateDatabaseAsync("seed_refuse");
+        try
+        {
+            SchemaMigrator.Migrate(connectionString);
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            var small = new SeedOptions { Drivers = 10, Passengers = 10, Trips = 10 };
+            await Seeder.SeedAsync(dataSource, small, new PricingOptions(), CancellationToken.None);
+
+            var error = await Assert.ThrowsAsync<SeedRefusedException>(() =>
+                Seeder.SeedAsync(dataSource, new SeedOptions { Drivers = 20, Passengers = 20, Trips = 20 }, new PricingOptions(), CancellationToken.None));
+            Assert.Contains("--reset", error.Message, StringComparison.Ordinal);
+            Assert.Equal(10L, await ScalarAsync(dataSource, "SELECT count(*) FROM drivers"));
+
+            await Seeder.SeedAsync(dataSource, new SeedOptions { Drivers = 20, Passengers = 20, Trips = 20, Reset = true }, new PricingOptions(), CancellationToken.None);
+            Assert.Equal(20L, await ScalarAsync(dataSource, "SELECT count(*) FROM drivers"));
+        }
+        finally
+        {
+            await database.Server.DropDatabaseAsync(connectionString);
+        }
+    }
+
+    private async Task<string> SeedAndFingerprintAsync(SeedOptions options)
+    {
+        var connectionString = await database.Server.CreateDatabaseAsync("seed_fp");
+        try
+        {
+            SchemaMigrator.Migrate(connectionString);
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            await Seeder.SeedAsync(dataSource, options, new PricingOptions(), CancellationToken.None);
+            await using var command = dataSource.CreateCommand("""
+                SELECT md5(string_agg(t::text, '|' ORDER BY t.id)) FROM trips t
+                UNION ALL SELECT md5(string_agg(d::text, '|' ORDER BY d.id)) FROM drivers d
+                UNION ALL SELECT md5(string_agg(p::text, '|' ORDER BY p.id)) FROM passengers p
+                """);
+            var parts = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                parts.Add(reader.GetString(0));
+            }
+
+            return string.Join(",", parts);
+        }
+        finally
+        {
+            await database.Server.DropDatabaseAsync(connectionString);
+        }
+    }
+
+    private static async Task<long> ScalarAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+}
