@@ -60,9 +60,11 @@ public static class Seeder
         var random = new Random(options.RandomSeed);
         // The last trips are the active ones: one per on-trip driver, each with its own passenger.
         var active = Math.Min(Math.Min(options.Drivers / 50, options.Passengers), options.Trips);
+        var deferred = await DeferredIndexes.DropAsync(connection, ["trips", "passengers", "drivers"], cancellationToken);
         var driverLocations = await CopyDriversAsync(connection, options.Drivers, active, random, cancellationToken);
         await CopyPassengersAsync(connection, options.Passengers, random, cancellationToken);
         await CopyTripsAsync(connection, options, active, driverLocations, tariff, random, cancellationToken);
+        await deferred.RestoreAsync(connection, cancellationToken);
 
         await ExecuteAsync(connection, """
             UPDATE drivers d SET rating = round(r.average, 2), rating_count = r.n

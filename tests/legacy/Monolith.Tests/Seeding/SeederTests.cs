@@ -16,8 +16,14 @@ public sealed class SeederTests(PostgresDatabase database) : IClassFixture<Postg
         {
             SchemaMigrator.Migrate(connectionString);
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            var schemaBefore = await SchemaObjectsAsync(dataSource);
 
             var result = await Seeder.SeedAsync(dataSource, new SeedOptions(), new PricingOptions(), CancellationToken.None);
+
+            // Indexes and constraints dropped for the load are all back, identical.
+            Assert.Equal(schemaBefore, await SchemaObjectsAsync(dataSource));
+            Assert.Contains(schemaBefore, d => d.Contains("trips_one_active_per_driver", StringComparison.Ordinal));
+            Assert.Contains(schemaBefore, d => d.Contains("FOREIGN KEY (passenger_id)", StringComparison.Ordinal));
 
             Assert.Equal((1_000, 10_000, 50_000), (result.Drivers, result.Passengers, result.Trips));
             Assert.Equal(1_000L, await ScalarAsync(dataSource, "SELECT count(*) FROM drivers"));
@@ -101,6 +107,24 @@ public sealed class SeederTests(PostgresDatabase database) : IClassFixture<Postg
         {
             await database.Server.DropDatabaseAsync(connectionString);
         }
+    }
+
+    private static async Task<List<string>> SchemaObjectsAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'
+            UNION ALL
+            SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+            ORDER BY 1
+            """);
+        var definitions = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            definitions.Add(reader.GetString(0));
+        }
+
+        return definitions;
     }
 
     private static async Task<long> ScalarAsync(NpgsqlDataSource dataSource, string sql)
