@@ -1,6 +1,6 @@
 namespace RideShare.Monolith.Data;
 
-public sealed class Driver
+public sealed class Driver : IVersioned
 {
     public long Id { get; set; }
     public required string FullName { get; set; }

@@ -1,6 +1,6 @@
 namespace RideShare.Monolith.Data;
 
-public sealed class Passenger
+public sealed class Passenger : IVersioned
 {
     public long Id { get; set; }
     public required string FullName { get; set; }

@@ -1,6 +1,6 @@
 namespace RideShare.Monolith.Data;
 
-public sealed class Trip
+public sealed class Trip : IVersioned
 {
     public long Id { get; set; }
 

@@ -63,18 +63,7 @@ public static class DriversApi
     {
         var errors = new ValidationErrors();
         var paging = Paging.From(page, pageSize, errors);
-        DriverStatus? statusFilter = null;
-        if (status is not null)
-        {
-            if (StatusNames.TryParse<DriverStatus>(status, out var parsed))
-            {
-                statusFilter = parsed;
-            }
-            else
-            {
-                errors.Add("status", $"status must be one of: {StatusNames.AllNames<DriverStatus>()}.");
-            }
-        }
+        var statusFilter = errors.Status<DriverStatus>("status", status);
 
         if (errors.Any)
         {
@@ -121,15 +110,10 @@ public static class DriversApi
             return errors.ToProblem();
         }
 
-        var driver = await db.Drivers.FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        var (driver, problem) = await VersionedWrites.LoadAsync(db.Drivers, id, Resource, http, cancellationToken);
         if (driver is null)
         {
-            return ApiProblems.NotFound(Resource, id);
-        }
-
-        if (!ETags.Matches(http, driver.Version))
-        {
-            return ApiProblems.PreconditionFailed(Resource, id, driver.Version);
+            return problem!;
         }
 
         driver.FullName = fields.FullName;
@@ -158,11 +142,8 @@ public static class DriversApi
         DriverStatus? newStatus = null;
         if (request.Status is not null)
         {
-            if (!StatusNames.TryParse<DriverStatus>(request.Status, out var parsed))
-            {
-                errors.Add("status", $"status must be one of: {StatusNames.AllNames<DriverStatus>()}.");
-            }
-            else if (parsed == DriverStatus.OnTrip)
+            var parsed = errors.Status<DriverStatus>("status", request.Status);
+            if (parsed == DriverStatus.OnTrip)
             {
                 errors.Add("status", "on_trip is set by trip assignment, not by the driver: use offline or available.");
             }
@@ -183,15 +164,10 @@ public static class DriversApi
             return errors.ToProblem();
         }
 
-        var driver = await db.Drivers.FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        var (driver, problem) = await VersionedWrites.LoadAsync(db.Drivers, id, Resource, http, cancellationToken);
         if (driver is null)
         {
-            return ApiProblems.NotFound(Resource, id);
-        }
-
-        if (!ETags.Matches(http, driver.Version))
-        {
-            return ApiProblems.PreconditionFailed(Resource, id, driver.Version);
+            return problem!;
         }
 
         if (newStatus is not null && driver.Status == DriverStatus.OnTrip)
@@ -229,36 +205,10 @@ public static class DriversApi
         return TypedResults.Ok(DriverResponse.From(driver));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteDriver(
-        long id, RideShareDbContext db, HttpRequest http, CancellationToken cancellationToken)
-    {
-        var driver = await db.Drivers.FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
-        if (driver is null)
-        {
-            return ApiProblems.NotFound(Resource, id);
-        }
-
-        if (!ETags.Matches(http, driver.Version))
-        {
-            return ApiProblems.PreconditionFailed(Resource, id, driver.Version);
-        }
-
-        db.Drivers.Remove(driver);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return ApiProblems.ConcurrentChange(Resource, id);
-        }
-        catch (DbUpdateException e) when (DatabaseErrors.ForeignKeyViolation(e) is not null)
-        {
-            return ApiProblems.Conflict($"driver {id} has trips on record and cannot be deleted; set it offline instead.");
-        }
-
-        return TypedResults.NoContent();
-    }
+    public static Task<Results<NoContent, ProblemHttpResult>> DeleteDriver(
+        long id, RideShareDbContext db, HttpRequest http, CancellationToken cancellationToken) =>
+        VersionedWrites.DeleteAsync<Driver>(
+            db, id, Resource, $"driver {id} has trips on record and cannot be deleted; set it offline instead.", http, cancellationToken);
 
     private static async Task<ProblemHttpResult?> TrySaveAsync(RideShareDbContext db, CancellationToken cancellationToken, long? id = null)
     {

@@ -87,6 +87,23 @@ internal sealed class ValidationErrors
         return ok ? new GeoPoint(value.Latitude!.Value, value.Longitude!.Value).Rounded() : null;
     }
 
+    /// <summary>Parses a snake_case status name; null (and an error naming the choices) when unknown.</summary>
+    public TEnum? Status<TEnum>(string field, string? value) where TEnum : struct, Enum
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (StatusNames.TryParse<TEnum>(value, out var parsed))
+        {
+            return parsed;
+        }
+
+        Add(field, $"{field} must be one of: {StatusNames.AllNames<TEnum>()}.");
+        return null;
+    }
+
     public ValidationProblem ToProblem() =>
         TypedResults.ValidationProblem(
             _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal),

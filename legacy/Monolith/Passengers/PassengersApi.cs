@@ -102,15 +102,10 @@ public static class PassengersApi
             return errors.ToProblem();
         }
 
-        var passenger = await db.Passengers.FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        var (passenger, problem) = await VersionedWrites.LoadAsync(db.Passengers, id, Resource, http, cancellationToken);
         if (passenger is null)
         {
-            return ApiProblems.NotFound(Resource, id);
-        }
-
-        if (!ETags.Matches(http, passenger.Version))
-        {
-            return ApiProblems.PreconditionFailed(Resource, id, passenger.Version);
+            return problem!;
         }
 
         passenger.FullName = fullName!;
@@ -128,36 +123,10 @@ public static class PassengersApi
         return TypedResults.Ok(PassengerResponse.From(passenger));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeletePassenger(
-        long id, RideShareDbContext db, HttpRequest http, CancellationToken cancellationToken)
-    {
-        var passenger = await db.Passengers.FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
-        if (passenger is null)
-        {
-            return ApiProblems.NotFound(Resource, id);
-        }
-
-        if (!ETags.Matches(http, passenger.Version))
-        {
-            return ApiProblems.PreconditionFailed(Resource, id, passenger.Version);
-        }
-
-        db.Passengers.Remove(passenger);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return ApiProblems.ConcurrentChange(Resource, id);
-        }
-        catch (DbUpdateException e) when (DatabaseErrors.ForeignKeyViolation(e) is not null)
-        {
-            return ApiProblems.Conflict($"passenger {id} has trips on record and cannot be deleted.");
-        }
-
-        return TypedResults.NoContent();
-    }
+    public static Task<Results<NoContent, ProblemHttpResult>> DeletePassenger(
+        long id, RideShareDbContext db, HttpRequest http, CancellationToken cancellationToken) =>
+        VersionedWrites.DeleteAsync<Passenger>(
+            db, id, Resource, $"passenger {id} has trips on record and cannot be deleted.", http, cancellationToken);
 
     private static (string? FullName, string? Email, string? Phone) Validate(PassengerRequest request, ValidationErrors errors) =>
         (errors.RequiredText("fullName", request.FullName, 200),

@@ -123,18 +123,7 @@ public static class TripsApi
     {
         var errors = new ValidationErrors();
         var paging = Paging.From(page, pageSize, errors);
-        TripStatus? statusFilter = null;
-        if (status is not null)
-        {
-            if (StatusNames.TryParse<TripStatus>(status, out var parsed))
-            {
-                statusFilter = parsed;
-            }
-            else
-            {
-                errors.Add("status", $"status must be one of: {StatusNames.AllNames<TripStatus>()}.");
-            }
-        }
+        var statusFilter = errors.Status<TripStatus>("status", status);
 
         if (errors.Any)
         {

@@ -1,4 +1,3 @@
-using Npgsql;
 using RideShare.Monolith.Migrations;
 using Strangler.Testing;
 
@@ -42,38 +41,13 @@ public sealed class SchemaMigratorTests(PostgresDatabase database) : IClassFixtu
         Assert.Contains("trips_one_active_per_driver", indexesUp);
     }
 
-    private async Task<List<string>> SchemaAsync()
-    {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("""
-            SELECT table_name || '.' || column_name || ' ' || data_type
-            FROM information_schema.columns
-            WHERE table_schema = 'public' AND table_name IN ('drivers', 'passengers', 'trips')
-            ORDER BY 1
-            """, connection);
-        var columns = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            columns.Add(reader.GetString(0));
-        }
+    private Task<List<string>> SchemaAsync() => Sql.StringsAsync(database.ConnectionString, """
+        SELECT table_name || '.' || column_name || ' ' || data_type
+        FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name IN ('drivers', 'passengers', 'trips')
+        ORDER BY 1
+        """);
 
-        return columns;
-    }
-
-    private async Task<List<string>> IndexesAsync()
-    {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1", connection);
-        var names = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        return names;
-    }
+    private Task<List<string>> IndexesAsync() =>
+        Sql.StringsAsync(database.ConnectionString, "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1");
 }

@@ -89,18 +89,11 @@ public sealed class SeederTests(PostgresDatabase database) : IClassFixture<Postg
             SchemaMigrator.Migrate(connectionString);
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
             await Seeder.SeedAsync(dataSource, options, new PricingOptions(), CancellationToken.None);
-            await using var command = dataSource.CreateCommand("""
+            var parts = await Sql.StringsAsync(dataSource, """
                 SELECT md5(string_agg(t::text, '|' ORDER BY t.id)) FROM trips t
                 UNION ALL SELECT md5(string_agg(d::text, '|' ORDER BY d.id)) FROM drivers d
                 UNION ALL SELECT md5(string_agg(p::text, '|' ORDER BY p.id)) FROM passengers p
                 """);
-            var parts = new List<string>();
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                parts.Add(reader.GetString(0));
-            }
-
             return string.Join(",", parts);
         }
         finally
@@ -109,23 +102,12 @@ public sealed class SeederTests(PostgresDatabase database) : IClassFixture<Postg
         }
     }
 
-    private static async Task<List<string>> SchemaObjectsAsync(NpgsqlDataSource dataSource)
-    {
-        await using var command = dataSource.CreateCommand("""
-            SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'
-            UNION ALL
-            SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace
-            ORDER BY 1
-            """);
-        var definitions = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            definitions.Add(reader.GetString(0));
-        }
-
-        return definitions;
-    }
+    private static Task<List<string>> SchemaObjectsAsync(NpgsqlDataSource dataSource) => Sql.StringsAsync(dataSource, """
+        SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'
+        UNION ALL
+        SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+        ORDER BY 1
+        """);
 
     private static async Task<long> ScalarAsync(NpgsqlDataSource dataSource, string sql)
     {
