@@ -17,7 +17,14 @@ internal sealed class CorrelationIdMiddleware(RequestDelegate next)
         var incoming = context.Request.Headers[HeaderName].ToString();
         var correlationId = IsAcceptable(incoming) ? incoming : Guid.NewGuid().ToString("N");
         context.TraceIdentifier = correlationId;
-        context.Response.Headers[HeaderName] = correlationId;
+        // Downstream calls (the proxy forwards request headers) carry the same id.
+        context.Request.Headers[HeaderName] = correlationId;
+        // Set as the response starts, replacing any copy a proxied backend echoed: always exactly one value.
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers[HeaderName] = correlationId;
+            return Task.CompletedTask;
+        });
         using (LogContext.PushProperty("CorrelationId", correlationId))
         {
             await next(context);

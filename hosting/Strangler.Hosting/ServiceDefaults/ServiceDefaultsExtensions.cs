@@ -54,10 +54,13 @@ public static class ServiceDefaultsExtensions
     public static IHealthChecksBuilder AddPostgresReadiness(this IHealthChecksBuilder checks) =>
         checks.AddCheck<PostgresReadinessCheck>("postgres", tags: [ReadyTag]);
 
+    /// <summary>Takes or makes the request's X-Correlation-Id, echoes it and logs with it.</summary>
+    public static IApplicationBuilder UseCorrelationId(this IApplicationBuilder app) => app.UseMiddleware<CorrelationIdMiddleware>();
+
     /// <summary>Correlation ids, request logging and problem+json for errors; call first in the pipeline.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
-        app.UseMiddleware<CorrelationIdMiddleware>();
+        app.UseCorrelationId();
         app.UseSerilogRequestLogging(options =>
             options.EnrichDiagnosticContext = (diagnostics, http) =>
                 diagnostics.Set("CorrelationId", http.TraceIdentifier));

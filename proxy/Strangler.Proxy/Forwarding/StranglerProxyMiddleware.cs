@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Serilog;
+using Strangler.Proxy.Health;
+using Strangler.Proxy.Routing;
+using Strangler.Proxy.Safety;
+using Strangler.Proxy.Shadowing;
+using Strangler.Proxy.Stats;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Strangler.Proxy.Forwarding;
+
+/// <summary>
+/// The request path: match a route on the live table, decide the backend, forward with YARP, record the
+/// outcome (stats, passive health, canary guard) and hand a shadow copy to the background dispatcher.
+/// </summary>
+internal sealed class StranglerProxyMiddleware
+{
+    private const string BackendHeaderName = "X-Strangler-Backend";
+    private static readonly string[] HopByHop = ["Host", "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "TE", "Trailer", "Proxy-Connection", "Content-Length", "Accept-Encoding"];
+
+    private readonly IHttpForwarder _forwarder;
+    private readonly RouteTableHolder _table;
+    private readonly BackendSelector _selector;
+    private readonly ProxyStats _stats;
+    private readonly ShadowDispatcher _shadow;
+    private readonly CanaryGuard _guard;
+    private readonly ServiceHealth _health;
+    private readonly IDiagnosticContext _diagnostics;
+    private readonly HttpMessageInvoker _invoker;
+    private readonly string _legacy;
+    private readonly ForwarderRequestConfig _legacyConfig;
+    private readonly bool _backendHeader;
+
+    public StranglerProxyMiddleware(
+        RequestDelegate next, IHttpForwarder forwarder, RouteTableHolder table, BackendSelector selector, ProxyStats stats,
+        ShadowDispatcher shadow, CanaryGuard guard, ServiceHealth health, IDiagnosticContext diagnostics, ForwarderClient client,
+        IOptions<ProxyOptions> options)
+    {
+        _ = next; // terminal middleware
+        _forwarder = forwarder;
+        _table = table;
+        _selector = selector;
+        _stats = stats;
+        _shadow = shadow;
+        _guard = guard;
+        _health = health;
+        _diagnostics = diagnostics;
+        _legacy = options.Value.LegacyUrl.TrimEnd('/');
+        _legacyConfig = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(options.Value.LegacyTimeoutSeconds) };
+        _backendHeader = options.Value.BackendHeader;
+        _invoker = client.Invoker;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var route = _table.Current.Match(context.Request);
+        var decision = _selector.Decide(route, context);
+        var routeId = route?.Id ?? ProxyStats.Unmatched;
+        var backend = decision.Backend == Backend.Legacy ? "legacy" : "service";
+        _diagnostics.Set("RouteId", routeId);
+        _diagnostics.Set("Stage", route?.Stage ?? Stage.Legacy);
+        _diagnostics.Set("Backend", backend);
+
+        if (decision.Reject)
+        {
+            await TypedResults.Problem(
+                $"Route '{routeId}' is served by a service that is unhealthy, and {context.Request.Method} cannot fall back to the monolith.",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable").ExecuteAsync(context);
+            _stats.For(routeId, Backend.Service).Record(StatusCodes.Status503ServiceUnavailable, false, Stopwatch.GetElapsedTime(started));
+            return;
+        }
+
+        if (_backendHeader)
+        {
+            context.Response.Headers[BackendHeaderName] = backend;
+        }
+
+        var destination = decision.ServiceDestination ?? _legacy;
+        ResponseTee? tee = null;
+        var clientBody = context.Response.Body;
+        if (decision.ShadowDestination is not null)
+        {
+            tee = new ResponseTee(clientBody, _shadow.MaxBodyBytes);
+            context.Response.Body = tee;
+        }
+
+        ForwarderError error;
+        try
+        {
+            error = await _forwarder.SendAsync(context, destination, _invoker, route?.RequestConfig ?? _legacyConfig, HttpTransformer.Default);
+        }
+        finally
+        {
+            context.Response.Body = clientBody;
+        }
+
+        if (error != ForwarderError.None && !context.Response.HasStarted)
+        {
+            var timedOut = error == ForwarderError.RequestTimedOut;
+            await TypedResults.Problem(
+                timedOut ? $"The {backend} did not answer in time." : $"The {backend} could not be reached ({error}).",
+                statusCode: timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
+                title: timedOut ? "Gateway Timeout" : "Bad Gateway").ExecuteAsync(context);
+        }
+
+        var status = context.Response.StatusCode;
+        var failed = error != ForwarderError.None || status >= 500;
+        _stats.For(routeId, decision.Backend).Record(status, error != ForwarderError.None, Stopwatch.GetElapsedTime(started));
+        if (decision.ServiceDestination is { } service)
+        {
+            _health.ReportProxied(service, failed);
+            _guard.Record(route!, failed);
+        }
+
+        if (tee is not null)
+        {
+            using (tee)
+            {
+                QueueShadow(context, route!, decision.ShadowDestination!, tee, error);
+            }
+        }
+    }
+
+    private void QueueShadow(HttpContext context, CompiledRoute route, string destination, ResponseTee tee, ForwarderError error)
+    {
+        // Only a complete, unencoded legacy answer is a fair reference.
+        if (error != ForwarderError.None || tee.Truncated || context.Response.Headers.ContentEncoding.Count > 0)
+        {
+            _stats.ShadowFor(route.Id).Skip();
+            return;
+        }
+
+        var headers = new List<KeyValuePair<string, string[]>>();
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            if (!HopByHop.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                headers.Add(new(name, values.ToArray()!));
+            }
+        }
+
+        headers.Add(new("X-Strangler-Shadow", ["true"]));
+        _shadow.Enqueue(new ShadowJob(
+            route.Id, destination, context.Request.Method, $"{context.Request.PathBase}{context.Request.Path}{context.Request.QueryString}",
+            headers, context.Response.StatusCode, context.Response.ContentType?.Split(';', 2)[0].Trim(), tee.TakeCaptured(),
+            route.IgnoredFields));
+    }
+}

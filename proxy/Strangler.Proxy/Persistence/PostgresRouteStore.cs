@@ -1,0 +1,164 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Strangler.Proxy.Routing;
+
+namespace Strangler.Proxy.Persistence;
+
+/// <summary>
+/// The route table in PostgreSQL, shared by proxy replicas: one row holding the versioned table (compare-and-
+/// set on the version), an audit table, and a NOTIFY on every change so the other replicas reload at once.
+/// </summary>
+internal sealed class PostgresRouteStore(NpgsqlDataSource dataSource, int pollMilliseconds, ILogger<PostgresRouteStore> logger)
+    : IRouteStore
+{
+    public const string Channel = "strangler_routes";
+    private int _schemaReady;
+
+    public async Task<RouteTableSnapshot?> LoadAsync(CancellationToken cancellationToken)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var command = dataSource.CreateCommand("SELECT document::text FROM strangler_route_table WHERE id = 1");
+        var json = (string?)await command.ExecuteScalarAsync(cancellationToken);
+        return json is null ? null : JsonSerializer.Deserialize<RouteTableSnapshot>(json, ProxyJson.Options);
+    }
+
+    public async Task<bool> TrySaveAsync(RouteTableSnapshot next, long expectedVersion, AuditEntry audit, CancellationToken cancellationToken)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var current = new NpgsqlCommand("SELECT version FROM strangler_route_table WHERE id = 1 FOR UPDATE", connection, transaction))
+        {
+            var stored = (long?)await current.ExecuteScalarAsync(cancellationToken) ?? 0;
+            if (stored != expectedVersion)
+            {
+                return false;
+            }
+        }
+
+        await using (var write = new NpgsqlCommand("""
+            INSERT INTO strangler_route_table (id, version, document, updated_at) VALUES (1, $1, $2, now())
+            ON CONFLICT (id) DO UPDATE SET version = excluded.version, document = excluded.document, updated_at = now();
+            INSERT INTO strangler_route_audit (at, version, route_id, entry) VALUES ($3, $1, $4, $5);
+            SELECT pg_notify('strangler_routes', $1::text);
+            """, connection, transaction))
+        {
+            write.Parameters.Add(new NpgsqlParameter { Value = next.Version });
+            write.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(next, ProxyJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            write.Parameters.Add(new NpgsqlParameter { Value = audit.At });
+            write.Parameters.Add(new NpgsqlParameter { Value = audit.RouteId });
+            write.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(audit, ProxyJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            await write.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(int limit, CancellationToken cancellationToken)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var command = dataSource.CreateCommand("SELECT entry::text FROM strangler_route_audit ORDER BY seq DESC LIMIT $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var entries = new List<AuditEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(JsonSerializer.Deserialize<AuditEntry>(reader.GetString(0), ProxyJson.Options)!);
+        }
+
+        return entries;
+    }
+
+    public async IAsyncEnumerable<long> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            NpgsqlConnection? connection = null;
+            var notified = new System.Collections.Concurrent.ConcurrentQueue<long>();
+            try
+            {
+                connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                connection.Notification += (_, e) => notified.Enqueue(long.TryParse(e.Payload, out var v) ? v : 0);
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                delay = TimeSpan.FromMilliseconds(200);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Route store: cannot listen for changes ({Error}); retrying in {Delay} ms", e.Message, delay.TotalMilliseconds);
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync();
+                }
+
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromMilliseconds(Math.Min(5_000, delay.TotalMilliseconds * 2));
+                continue;
+            }
+
+            // A reload right after (re)connecting covers changes made while we were not listening.
+            yield return 0;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                bool ok;
+                try
+                {
+                    await connection.WaitAsync(TimeSpan.FromMilliseconds(pollMilliseconds), cancellationToken);
+                    ok = true;
+                }
+                catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException && !cancellationToken.IsCancellationRequested)
+                {
+                    ok = false;
+                }
+
+                if (!ok)
+                {
+                    break; // reconnect
+                }
+
+                yield return notified.TryDequeue(out var version) ? version : 0; // 0: periodic reload
+                while (notified.TryDequeue(out _))
+                {
+                }
+            }
+
+            await connection.DisposeAsync();
+        }
+    }
+
+    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _schemaReady) == 1)
+        {
+            return;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Replicas starting together must not race on CREATE TABLE.
+        await using var command = new NpgsqlCommand("""
+            SELECT pg_advisory_xact_lock(hashtext('strangler_route_table'));
+            CREATE TABLE IF NOT EXISTS strangler_route_table (
+                id integer PRIMARY KEY CHECK (id = 1),
+                version bigint NOT NULL,
+                document jsonb NOT NULL,
+                updated_at timestamptz NOT NULL);
+            CREATE TABLE IF NOT EXISTS strangler_route_audit (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                at timestamptz NOT NULL,
+                version bigint NOT NULL,
+                route_id text NOT NULL,
+                entry jsonb NOT NULL);
+            """, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        Volatile.Write(ref _schemaReady, 1);
+    }
+}

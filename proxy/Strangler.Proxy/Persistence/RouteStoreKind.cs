@@ -1,0 +1,7 @@
+namespace Strangler.Proxy.Persistence;
+
+public enum RouteStoreKind
+{
+    File,
+    Postgres,
+}

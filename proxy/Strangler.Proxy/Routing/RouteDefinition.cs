@@ -1,0 +1,42 @@
+namespace Strangler.Proxy.Routing;
+
+/// <summary>
+/// One strangled route as configured and stored: what it matches, where its service lives, and its stage.
+/// This is the admin API's and the route table file's JSON shape.
+/// </summary>
+public sealed record RouteDefinition
+{
+    /// <summary>Unique id (letters, digits, '-', '_', '.').</summary>
+    public string Id { get; init; } = "";
+
+    /// <summary>ASP.NET Core route pattern, e.g. <c>/api/drivers/{**rest}</c>.</summary>
+    public string Path { get; init; } = "";
+
+    /// <summary>HTTP methods matched; empty matches any.</summary>
+    public IReadOnlyList<string> Methods { get; init; } = [];
+
+    /// <summary>Optional header condition.</summary>
+    public HeaderMatch? Header { get; init; }
+
+    /// <summary>Base URLs of the extracted service's instances (http or https).</summary>
+    public IReadOnlyList<string> Destinations { get; init; } = [];
+
+    public Stage Stage { get; init; } = Stage.Legacy;
+
+    /// <summary>Canary share of user cohorts, 0–100 (only meaningful at <see cref="Stage.Canary"/>).</summary>
+    public int Weight { get; init; }
+
+    /// <summary>Evaluation order; lower first, then by id.</summary>
+    public int Order { get; init; }
+
+    public ShadowSettings Shadow { get; init; } = new();
+
+    /// <summary>While the service is unhealthy, send safe requests to the monolith (else 503).</summary>
+    public bool FallbackToLegacyWhenUnhealthy { get; init; } = true;
+
+    /// <summary>Service health endpoint probed by the active health check.</summary>
+    public string HealthPath { get; init; } = "/healthz";
+
+    /// <summary>Per-request timeout towards either backend, seconds.</summary>
+    public int TimeoutSeconds { get; init; } = 30;
+}

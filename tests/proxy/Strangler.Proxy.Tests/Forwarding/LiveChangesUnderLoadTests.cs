@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace Strangler.Proxy.Tests.Forwarding;
+
+/// <summary>Route changes while traffic flows: no request may fail because of them.</summary>
+public sealed class LiveChangesUnderLoadTests(StranglerStack stack) : IClassFixture<StranglerStack>
+{
+    [Fact]
+    public async Task StageCycleUnderConcurrentLoad_ZeroFailedRequests()
+    {
+        using var legacy = new HttpClient { BaseAddress = stack.LegacyAddress };
+        var created = await legacy.PostAsJsonAsync("/api/drivers", new
+        {
+            fullName = "Load Driver",
+            email = $"load.{Guid.NewGuid():N}@example.com",
+            licenceNumber = "LD-10001",
+            licenceExpiresOn = "2031-01-01",
+            vehicle = new { make = "Kia", model = "Niro", plate = "LD-00-01" },
+        });
+        var path = created.Headers.Location!.OriginalString;
+        await stack.Proxy.PutRouteAsync("cycled", new { path = "/api/drivers/{**rest}", destinations = new[] { stack.ServiceAddress.ToString() }, stage = "legacy" });
+
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var served = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
+        {
+            for (var i = 0; i < 5_000 && !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, path);
+                    request.Headers.Add("X-User-Id", $"load-{worker}-{i % 50}");
+                    using var response = await stack.Proxy.Public.SendAsync(request);
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        failures.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    }
+                    else
+                    {
+                        served.AddOrUpdate(response.Headers.GetValues("X-Strangler-Backend").Single(), 1, (_, n) => n + 1);
+                    }
+                }
+                catch (HttpRequestException e)
+                {
+                    failures.Add(e.Message);
+                }
+            }
+        })).ToList();
+
+        var changes = 0;
+        for (var cycle = 0; cycle < 4; cycle++)
+        {
+            await stack.Proxy.SetStageAsync("cycled", "shadow");
+            await stack.Proxy.SetStageAsync("cycled", "canary", 10);
+            await stack.Proxy.SetStageAsync("cycled", "canary", 50);
+            await stack.Proxy.SetStageAsync("cycled", "service");
+            Assert.Equal(HttpStatusCode.OK, (await stack.Proxy.Admin.PostAsync("/admin/routes/cycled/rollback", null)).StatusCode);
+            changes += 5;
+        }
+
+        stop.Cancel();
+        await Task.WhenAll(workers);
+
+        Assert.Equal(20, changes);
+        Assert.Empty(failures);
+        Assert.True(served.GetValueOrDefault("legacy") > 0 && served.GetValueOrDefault("service") > 0, string.Join(",", served));
+    }
+}

@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace Strangler.Proxy.Tests.Routing;
+
+public sealed class StageTests(StranglerStack stack) : IClassFixture<StranglerStack>
+{
+    [Fact]
+    public async Task UnmatchedRequest_GoesToTheMonolith_WithBackendHeaderAndCorrelationId()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/drivers/424242");
+        request.Headers.Add("X-Correlation-Id", "corr-through-proxy");
+
+        using var response = await stack.Proxy.Public.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("legacy", response.Headers.GetValues("X-Strangler-Backend").Single());
+        // The monolith echoes the id it received: the proxy forwarded it downstream.
+        Assert.Equal("corr-through-proxy", response.Headers.GetValues("X-Correlation-Id").Single());
+    }
+
+    [Fact]
+    public async Task ServiceStage_SendsEveryMatchingRequestToTheService_AndRollbackRestoresLegacy()
+    {
+        await stack.Proxy.PutRouteAsync("svc-drivers", new
+        {
+            path = "/api/drivers/{**rest}",
+            methods = new[] { "GET", "POST", "PUT" },
+            destinations = new[] { stack.ServiceAddress.ToString() },
+            stage = "service",
+        });
+
+        using var created = await stack.Proxy.Public.PostAsJsonAsync("/api/drivers", new
+        {
+            fullName = "Via Proxy",
+            email = $"via.{Guid.NewGuid():N}@example.com",
+            licenceNumber = $"VP-{Random.Shared.Next(100000, 999999)}",
+            licenceExpiresOn = "2031-01-01",
+            vehicle = new { make = "Kia", model = "Niro", plate = "VP-00-01" },
+        });
+        using var read = await stack.Proxy.Public.GetAsync(created.Headers.Location);
+        var rollback = await stack.Proxy.Admin.PostAsJsonAsync("/admin/routes/svc-drivers/rollback", new { reason = "test" });
+        using var after = await stack.Proxy.Public.GetAsync(created.Headers.Location);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("service", created.Headers.GetValues("X-Strangler-Backend").Single());
+        Assert.Equal("service", read.Headers.GetValues("X-Strangler-Backend").Single());
+        Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
+        Assert.Equal("legacy", after.Headers.GetValues("X-Strangler-Backend").Single());
+        Assert.Equal(await read.Content.ReadAsStringAsync(), await after.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await stack.Proxy.Admin.DeleteAsync("/admin/routes/svc-drivers")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RouteWithMethodsAndHeader_MatchesOnlyThoseRequests()
+    {
+        await stack.Proxy.PutRouteAsync("header-route", new
+        {
+            path = "/api/trips",
+            methods = new[] { "GET" },
+            header = new { name = "X-Tenant", value = "beta" },
+            destinations = new[] { stack.ServiceAddress.ToString() },
+            stage = "service",
+        });
+        using var beta = new HttpRequestMessage(HttpMethod.Get, "/api/trips?pageSize=1");
+        beta.Headers.Add("X-Tenant", "beta");
+        using var other = new HttpRequestMessage(HttpMethod.Get, "/api/trips?pageSize=1");
+        other.Headers.Add("X-Tenant", "alpha");
+
+        using var betaResponse = await stack.Proxy.Public.SendAsync(beta);
+        using var otherResponse = await stack.Proxy.Public.SendAsync(other);
+
+        Assert.Equal("service", betaResponse.Headers.GetValues("X-Strangler-Backend").Single());
+        Assert.Equal("legacy", otherResponse.Headers.GetValues("X-Strangler-Backend").Single());
+        await stack.Proxy.Admin.DeleteAsync("/admin/routes/header-route");
+    }
+
+    [Fact]
+    public async Task Stats_AfterTraffic_CountRequestsPerBackendWithLatencyAndPrometheusLines()
+    {
+        await stack.Proxy.PutRouteAsync("stats-route", new { path = "/readyz", destinations = new[] { stack.ServiceAddress.ToString() }, stage = "service" });
+        for (var i = 0; i < 5; i++)
+        {
+            (await stack.Proxy.Public.GetAsync("/readyz")).Dispose();
+        }
+
+        var stats = await stack.Proxy.RouteStatsAsync("stats-route");
+        var metrics = await stack.Proxy.Admin.GetStringAsync("/metrics");
+
+        var service = stats.GetProperty("backends").GetProperty("service");
+        Assert.Equal(5, service.GetProperty("requests").GetInt64());
+        Assert.Equal(5, service.GetProperty("status").GetProperty("2xx").GetInt64());
+        Assert.True(service.GetProperty("latencyMs").GetProperty("p99").GetDouble() > 0);
+        Assert.Contains("strangler_requests_total{route=\"stats-route\",backend=\"service\",status_class=\"2xx\"} 5", metrics, StringComparison.Ordinal);
+        Assert.Contains("strangler_route_stage{route=\"stats-route\",stage=\"service\"} 1", metrics, StringComparison.Ordinal);
+        await stack.Proxy.Admin.DeleteAsync("/admin/routes/stats-route");
+    }
+}
