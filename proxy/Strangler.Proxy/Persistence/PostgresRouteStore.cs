@@ -19,7 +19,7 @@ internal sealed class PostgresRouteStore(NpgsqlDataSource dataSource, int pollMi
     public async Task<RouteTableSnapshot?> LoadAsync(CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken);
-        await using var command = dataSource.CreateCommand("SELECT document::text FROM strangler_route_table WHERE id = 1");
+        await using var command = dataSource.CreateCommand("SELECT document::text FROM strangler_route_table WHERE id = 1 AND version > 0");
         var json = (string?)await command.ExecuteScalarAsync(cancellationToken);
         return json is null ? null : JsonSerializer.Deserialize<RouteTableSnapshot>(json, ProxyJson.Options);
     }
@@ -38,18 +38,20 @@ internal sealed class PostgresRouteStore(NpgsqlDataSource dataSource, int pollMi
             }
         }
 
-        await using (var write = new NpgsqlCommand("""
-            INSERT INTO strangler_route_table (id, version, document, updated_at) VALUES (1, $1, $2, now())
-            ON CONFLICT (id) DO UPDATE SET version = excluded.version, document = excluded.document, updated_at = now();
-            INSERT INTO strangler_route_audit (at, version, route_id, entry) VALUES ($3, $1, $4, $5);
-            SELECT pg_notify('strangler_routes', $1::text);
-            """, connection, transaction))
+        var document = JsonSerializer.Serialize(next, ProxyJson.Options);
+        await using (var write = new NpgsqlBatch(connection, transaction))
         {
-            write.Parameters.Add(new NpgsqlParameter { Value = next.Version });
-            write.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(next, ProxyJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
-            write.Parameters.Add(new NpgsqlParameter { Value = audit.At });
-            write.Parameters.Add(new NpgsqlParameter { Value = audit.RouteId });
-            write.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(audit, ProxyJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            write.BatchCommands.Add(Command(
+                """
+                INSERT INTO strangler_route_table (id, version, document, updated_at) VALUES (1, $1, $2, now())
+                ON CONFLICT (id) DO UPDATE SET version = excluded.version, document = excluded.document, updated_at = now()
+                """,
+                next.Version, (document, NpgsqlDbType.Jsonb)));
+            write.BatchCommands.Add(Command(
+                "INSERT INTO strangler_route_audit (at, version, route_id, entry) VALUES ($1, $2, $3, $4)",
+                audit.At, next.Version, audit.RouteId, (JsonSerializer.Serialize(audit, ProxyJson.Options), NpgsqlDbType.Jsonb)));
+            // Delivered to every listening replica when (and only if) the transaction commits.
+            write.BatchCommands.Add(Command("SELECT pg_notify('strangler_routes', $1)", next.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             await write.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -133,6 +135,19 @@ internal sealed class PostgresRouteStore(NpgsqlDataSource dataSource, int pollMi
         }
     }
 
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(value is ValueTuple<string, NpgsqlDbType> typed
+                ? new NpgsqlParameter { Value = typed.Item1, NpgsqlDbType = typed.Item2 }
+                : new NpgsqlParameter { Value = value });
+        }
+
+        return command;
+    }
+
     private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _schemaReady) == 1)
@@ -156,6 +171,9 @@ internal sealed class PostgresRouteStore(NpgsqlDataSource dataSource, int pollMi
                 version bigint NOT NULL,
                 route_id text NOT NULL,
                 entry jsonb NOT NULL);
+            -- The row always exists, so the first writers lock it (FOR UPDATE) like any later ones.
+            INSERT INTO strangler_route_table (id, version, document, updated_at)
+            VALUES (1, 0, '{"version":0,"routes":[]}', now()) ON CONFLICT (id) DO NOTHING;
             """, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
