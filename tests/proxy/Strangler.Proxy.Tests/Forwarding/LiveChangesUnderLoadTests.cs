@@ -24,9 +24,10 @@ public sealed class LiveChangesUnderLoadTests(StranglerStack stack) : IClassFixt
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
         var served = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
         using var stop = new CancellationTokenSource();
+        var completed = 0;
         var workers = Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
         {
-            for (var i = 0; i < 5_000 && !stop.IsCancellationRequested; i++)
+            for (var i = 0; i < 20_000 && !stop.IsCancellationRequested; i++)
             {
                 try
                 {
@@ -46,17 +47,27 @@ public sealed class LiveChangesUnderLoadTests(StranglerStack stack) : IClassFixt
                 {
                     failures.Add(e.Message);
                 }
+
+                Interlocked.Increment(ref completed);
             }
         })).ToList();
+
+        // Each change lands while requests are in flight: the next one waits until 40 more requests completed.
+        async Task UnderLoadAsync(Func<Task> change)
+        {
+            await change();
+            var mark = Volatile.Read(ref completed);
+            await Strangler.Testing.Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref completed) >= mark + 40), "traffic after a change", 60_000);
+        }
 
         var changes = 0;
         for (var cycle = 0; cycle < 4; cycle++)
         {
-            await stack.Proxy.SetStageAsync("cycled", "shadow");
-            await stack.Proxy.SetStageAsync("cycled", "canary", 10);
-            await stack.Proxy.SetStageAsync("cycled", "canary", 50);
-            await stack.Proxy.SetStageAsync("cycled", "service");
-            Assert.Equal(HttpStatusCode.OK, (await stack.Proxy.Admin.PostAsync("/admin/routes/cycled/rollback", null)).StatusCode);
+            await UnderLoadAsync(() => stack.Proxy.SetStageAsync("cycled", "shadow"));
+            await UnderLoadAsync(() => stack.Proxy.SetStageAsync("cycled", "canary", 10));
+            await UnderLoadAsync(() => stack.Proxy.SetStageAsync("cycled", "canary", 50));
+            await UnderLoadAsync(() => stack.Proxy.SetStageAsync("cycled", "service"));
+            await UnderLoadAsync(async () => Assert.Equal(HttpStatusCode.OK, (await stack.Proxy.Admin.PostAsync("/admin/routes/cycled/rollback", null)).StatusCode));
             changes += 5;
         }
 
