@@ -7,7 +7,7 @@ namespace Strangler.Hosting.ServiceDefaults;
 /// Takes the caller's <c>X-Correlation-Id</c> (or makes one), echoes it on the response and attaches it to
 /// every log event of the request, so one id follows a request through proxy, monolith and services.
 /// </summary>
-internal sealed class CorrelationIdMiddleware(RequestDelegate next)
+internal sealed class CorrelationIdMiddleware(RequestDelegate next, bool pushToLogContext)
 {
     public const string HeaderName = "X-Correlation-Id";
     private const int MaxLength = 128;
@@ -25,6 +25,12 @@ internal sealed class CorrelationIdMiddleware(RequestDelegate next)
             context.Response.Headers[HeaderName] = correlationId;
             return Task.CompletedTask;
         });
+        if (!pushToLogContext)
+        {
+            await next(context);
+            return;
+        }
+
         using (LogContext.PushProperty("CorrelationId", correlationId))
         {
             await next(context);

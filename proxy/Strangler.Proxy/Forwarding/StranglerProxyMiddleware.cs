@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
-using Serilog;
 using Strangler.Proxy.Health;
 using Strangler.Proxy.Routing;
 using Strangler.Proxy.Safety;
@@ -14,7 +13,7 @@ namespace Strangler.Proxy.Forwarding;
 /// The request path: match a route on the live table, decide the backend, forward with YARP, record the
 /// outcome (stats, passive health, canary guard) and hand a shadow copy to the background dispatcher.
 /// </summary>
-internal sealed class StranglerProxyMiddleware
+internal sealed partial class StranglerProxyMiddleware
 {
     private const string BackendHeaderName = "X-Strangler-Backend";
     private static readonly string[] HopByHop = ["Host", "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "TE", "Trailer", "Proxy-Connection", "Content-Length", "Accept-Encoding"];
@@ -26,7 +25,7 @@ internal sealed class StranglerProxyMiddleware
     private readonly ShadowDispatcher _shadow;
     private readonly CanaryGuard _guard;
     private readonly ServiceHealth _health;
-    private readonly IDiagnosticContext _diagnostics;
+    private readonly ILogger<StranglerProxyMiddleware> _logger;
     private readonly HttpMessageInvoker _invoker;
     private readonly string _legacy;
     private readonly ForwarderRequestConfig _legacyConfig;
@@ -34,7 +33,7 @@ internal sealed class StranglerProxyMiddleware
 
     public StranglerProxyMiddleware(
         RequestDelegate next, IHttpForwarder forwarder, RouteTableHolder table, BackendSelector selector, ProxyStats stats,
-        ShadowDispatcher shadow, CanaryGuard guard, ServiceHealth health, IDiagnosticContext diagnostics, ForwarderClient client,
+        ShadowDispatcher shadow, CanaryGuard guard, ServiceHealth health, ILogger<StranglerProxyMiddleware> logger, ForwarderClient client,
         IOptions<ProxyOptions> options)
     {
         _ = next; // terminal middleware
@@ -45,7 +44,7 @@ internal sealed class StranglerProxyMiddleware
         _shadow = shadow;
         _guard = guard;
         _health = health;
-        _diagnostics = diagnostics;
+        _logger = logger;
         _legacy = options.Value.LegacyUrl.TrimEnd('/');
         _legacyConfig = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(options.Value.LegacyTimeoutSeconds) };
         _backendHeader = options.Value.BackendHeader;
@@ -59,9 +58,6 @@ internal sealed class StranglerProxyMiddleware
         var decision = _selector.Decide(route, context);
         var routeId = route?.Id ?? ProxyStats.Unmatched;
         var backend = decision.Backend == Backend.Legacy ? "legacy" : "service";
-        _diagnostics.Set("RouteId", routeId);
-        _diagnostics.Set("Stage", route?.Stage ?? Stage.Legacy);
-        _diagnostics.Set("Backend", backend);
 
         if (decision.Reject)
         {
@@ -69,6 +65,7 @@ internal sealed class StranglerProxyMiddleware
                 $"Route '{routeId}' is served by a service that is unhealthy, and {context.Request.Method} cannot fall back to the monolith.",
                 statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable").ExecuteAsync(context);
             _stats.For(routeId, Backend.Service).Record(StatusCodes.Status503ServiceUnavailable, false, Stopwatch.GetElapsedTime(started));
+            Log(context, routeId, route, backend, Stopwatch.GetElapsedTime(started));
             return;
         }
 
@@ -107,7 +104,9 @@ internal sealed class StranglerProxyMiddleware
 
         var status = context.Response.StatusCode;
         var failed = error != ForwarderError.None || status >= 500;
-        _stats.For(routeId, decision.Backend).Record(status, error != ForwarderError.None, Stopwatch.GetElapsedTime(started));
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        _stats.For(routeId, decision.Backend).Record(status, error != ForwarderError.None, elapsed);
+        Log(context, routeId, route, backend, elapsed);
         if (decision.ServiceDestination is { } service)
         {
             _health.ReportProxied(service, failed);
@@ -122,6 +121,20 @@ internal sealed class StranglerProxyMiddleware
             }
         }
     }
+
+    private void Log(HttpContext context, string routeId, CompiledRoute? route, string backend, TimeSpan elapsed)
+    {
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            LogRequest(_logger, context.Request.Method, context.Request.Path, context.Response.StatusCode, elapsed.TotalMilliseconds,
+                routeId, route?.Stage ?? Stage.Legacy, backend, context.TraceIdentifier);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0000} ms via {Backend} (route {RouteId}, stage {Stage}, correlation {CorrelationId})")]
+    private static partial void LogRequest(
+        ILogger logger, string requestMethod, PathString requestPath, int statusCode, double elapsed, string routeId, Stage stage, string backend, string correlationId);
 
     private void QueueShadow(HttpContext context, CompiledRoute route, string destination, ResponseTee tee, ForwarderError error)
     {
