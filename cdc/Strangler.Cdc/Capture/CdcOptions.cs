@@ -1,0 +1,43 @@
+using Strangler.Cdc.Events;
+
+namespace Strangler.Cdc.Capture;
+
+/// <summary>Connector settings (<c>Cdc</c> section); documented in docs/cdc.md.</summary>
+public sealed class CdcOptions
+{
+    public const string SectionName = "Cdc";
+
+    /// <summary>Connection string of the captured database (the user needs REPLICATION).</summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Publication covering <see cref="Tables"/>; created when missing.</summary>
+    public string Publication { get; set; } = "strangler";
+
+    /// <summary>Durable logical replication slot (pgoutput); created when missing, never dropped.</summary>
+    public string Slot { get; set; } = "strangler";
+
+    /// <summary>Captured tables, <c>schema.table</c> (schema defaults to public).</summary>
+    public List<string> Tables { get; set; } = [];
+
+    /// <summary>Topic prefix (Debezium's topic.prefix): topics are <c>prefix.schema.table</c>.</summary>
+    public string TopicPrefix { get; set; } = "strangler";
+
+    public SnapshotMode SnapshotMode { get; set; } = SnapshotMode.Initial;
+
+    public DecimalHandling DecimalHandling { get; set; } = DecimalHandling.Precise;
+
+    /// <summary>Write <c>{"schema":…,"payload":…}</c> (true) or the payload only.</summary>
+    public bool SchemasEnable { get; set; } = true;
+
+    /// <summary>Follow each delete with a tombstone (null value, same key).</summary>
+    public bool TombstonesOnDelete { get; set; } = true;
+
+    /// <summary>Emit truncate events (<c>op: "t"</c>); skipped by default, as in Debezium.</summary>
+    public bool EmitTruncate { get; set; }
+
+    /// <summary>Heartbeat period on quiet tables (advances the slot), milliseconds; 0 disables.</summary>
+    public int HeartbeatIntervalMilliseconds { get; set; } = 10_000;
+
+    /// <summary>Largest number of events handed to the sink at once.</summary>
+    public int MaxBatchSize { get; set; } = 2_048;
+}

@@ -1,0 +1,11 @@
+namespace Strangler.Cdc.Capture;
+
+/// <summary>A captured table: its columns in order, its key, its replica identity and its topic.</summary>
+public sealed record TableInfo(string Schema, string Name, IReadOnlyList<ColumnInfo> Columns, bool FullReplicaIdentity)
+{
+    public string QualifiedName => $"{Schema}.{Name}";
+
+    public bool HasPrimaryKey => Columns.Any(c => c.IsKey);
+
+    public IEnumerable<ColumnInfo> KeyColumns => Columns.Where(c => c.IsKey);
+}

@@ -1,0 +1,466 @@
+using System.Buffers;
+using System.Globalization;
+using System.Numerics;
+using System.Text.Json;
+using Strangler.Cdc.Capture;
+
+namespace Strangler.Cdc.Events;
+
+/// <summary>
+/// Writes change events in the Debezium PostgreSQL connector's JSON format (field order, schemas, logical
+/// types), from column values in PostgreSQL's text output (ISO dates, UTC). See
+/// ../shared/reference/debezium-postgres-format.md and docs/cdc.md.
+/// </summary>
+internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeProvider time)
+{
+    /// <summary>source.version: this connector, not Debezium's.</summary>
+    public const string ConnectorVersion = "strangler-0.1.0";
+    private const string SnapshotValues = "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental";
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+    private readonly Dictionary<string, (byte[] Key, byte[] Value)> _schemas = new(StringComparer.Ordinal);
+
+    public string Topic(TableInfo table) => Sanitize($"{options.TopicPrefix}.{table.Schema}.{table.Name}");
+
+    /// <summary>Forgets cached schemas (a table's definition changed).</summary>
+    public void Invalidate(TableInfo table) => _schemas.Remove(table.QualifiedName);
+
+    /// <summary>The event for one row change; <paramref name="before"/>/<paramref name="after"/> are text values in column order (null = SQL NULL).</summary>
+    public ChangeRecord Encode(TableInfo table, char op, string?[]? before, string?[]? after, SourceInfo source)
+    {
+        var (keySchema, valueSchema) = Schemas(table);
+        var keyRow = after ?? before;
+        byte[]? key = null;
+        if (table.HasPrimaryKey && keyRow is not null)
+        {
+            key = Write(w =>
+            {
+                if (options.SchemasEnable)
+                {
+                    w.WriteStartObject();
+                    w.WritePropertyName("schema");
+                    w.WriteRawValue(keySchema, skipInputValidation: true);
+                    w.WritePropertyName("payload");
+                }
+
+                WriteRow(w, table, keyRow, keyOnly: true);
+                if (options.SchemasEnable)
+                {
+                    w.WriteEndObject();
+                }
+            });
+        }
+
+        var now = time.GetUtcNow();
+        var value = Write(w =>
+        {
+            if (options.SchemasEnable)
+            {
+                w.WriteStartObject();
+                w.WritePropertyName("schema");
+                w.WriteRawValue(valueSchema, skipInputValidation: true);
+                w.WritePropertyName("payload");
+            }
+
+            w.WriteStartObject();
+            w.WritePropertyName("before");
+            WriteRowOrNull(w, table, before);
+            w.WritePropertyName("after");
+            WriteRowOrNull(w, table, after);
+            w.WritePropertyName("source");
+            WriteSource(w, table, source);
+            w.WriteNull("transaction");
+            w.WriteString("op", op.ToString());
+            WriteTimestamps(w, now);
+            w.WriteEndObject();
+            if (options.SchemasEnable)
+            {
+                w.WriteEndObject();
+            }
+        });
+        return new ChangeRecord(Topic(table), key, value, source.Lsn);
+    }
+
+    /// <summary>The tombstone after a delete: same topic and key, null value.</summary>
+    public static ChangeRecord Tombstone(ChangeRecord delete) => delete with { Value = null };
+
+    /// <summary>A heartbeat record (<c>__debezium-heartbeat.prefix</c>).</summary>
+    public ChangeRecord Heartbeat(ulong lsn)
+    {
+        var key = Write(w =>
+        {
+            if (options.SchemasEnable)
+            {
+                w.WriteStartObject();
+                w.WritePropertyName("schema");
+                w.WriteRawValue("""{"type":"struct","fields":[{"type":"string","optional":false,"field":"serverName"}],"optional":false,"name":"io.debezium.connector.common.ServerNameKey"}""");
+                w.WritePropertyName("payload");
+            }
+
+            w.WriteStartObject();
+            w.WriteString("serverName", options.TopicPrefix);
+            w.WriteEndObject();
+            if (options.SchemasEnable)
+            {
+                w.WriteEndObject();
+            }
+        });
+        var value = Write(w =>
+        {
+            if (options.SchemasEnable)
+            {
+                w.WriteStartObject();
+                w.WritePropertyName("schema");
+                w.WriteRawValue("""{"type":"struct","fields":[{"type":"int64","optional":false,"field":"ts_ms"}],"optional":false,"name":"io.debezium.connector.common.Heartbeat"}""");
+                w.WritePropertyName("payload");
+            }
+
+            w.WriteStartObject();
+            w.WriteNumber("ts_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
+            w.WriteEndObject();
+            if (options.SchemasEnable)
+            {
+                w.WriteEndObject();
+            }
+        });
+        return new ChangeRecord(Sanitize($"__debezium-heartbeat.{options.TopicPrefix}"), key, value, lsn);
+    }
+
+    private (byte[] Key, byte[] Value) Schemas(TableInfo table)
+    {
+        if (_schemas.TryGetValue(table.QualifiedName, out var cached))
+        {
+            return cached;
+        }
+
+        var prefix = $"{options.TopicPrefix}.{table.Schema}.{table.Name}";
+        var key = Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "struct");
+            w.WriteStartArray("fields");
+            foreach (var column in table.KeyColumns)
+            {
+                WriteColumnSchema(w, column, optional: false, column.Name);
+            }
+
+            w.WriteEndArray();
+            w.WriteBoolean("optional", false);
+            w.WriteString("name", $"{prefix}.Key");
+            w.WriteEndObject();
+        });
+        var value = Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "struct");
+            w.WriteStartArray("fields");
+            WriteRowSchema(w, table, prefix, "before");
+            WriteRowSchema(w, table, prefix, "after");
+            w.WriteRawValue($$"""{"type":"struct","fields":[{"type":"string","optional":false,"field":"version"},{"type":"string","optional":false,"field":"connector"},{"type":"string","optional":false,"field":"name"},{"type":"int64","optional":false,"field":"ts_ms"},{"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"{{SnapshotValues}}"},"default":"false","field":"snapshot"},{"type":"string","optional":false,"field":"db"},{"type":"string","optional":true,"field":"sequence"},{"type":"int64","optional":true,"field":"ts_us"},{"type":"int64","optional":true,"field":"ts_ns"},{"type":"string","optional":false,"field":"schema"},{"type":"string","optional":false,"field":"table"},{"type":"int64","optional":true,"field":"txId"},{"type":"int64","optional":true,"field":"lsn"},{"type":"int64","optional":true,"field":"xmin"}],"optional":false,"name":"io.debezium.connector.postgresql.Source","field":"source"}""");
+            w.WriteRawValue("""{"type":"struct","fields":[{"type":"string","optional":false,"field":"id"},{"type":"int64","optional":false,"field":"total_order"},{"type":"int64","optional":false,"field":"data_collection_order"}],"optional":true,"name":"event.block","version":1,"field":"transaction"}""");
+            w.WriteRawValue("""{"type":"string","optional":false,"field":"op"}""");
+            w.WriteRawValue("""{"type":"int64","optional":true,"field":"ts_ms"}""");
+            w.WriteRawValue("""{"type":"int64","optional":true,"field":"ts_us"}""");
+            w.WriteRawValue("""{"type":"int64","optional":true,"field":"ts_ns"}""");
+            w.WriteEndArray();
+            w.WriteBoolean("optional", false);
+            w.WriteString("name", $"{prefix}.Envelope");
+            w.WriteNumber("version", 2);
+            w.WriteEndObject();
+        });
+        _schemas[table.QualifiedName] = (key, value);
+        return (key, value);
+    }
+
+    private void WriteRowSchema(Utf8JsonWriter w, TableInfo table, string prefix, string field)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "struct");
+        w.WriteStartArray("fields");
+        foreach (var column in table.Columns)
+        {
+            WriteColumnSchema(w, column, column.Nullable && !column.IsKey, column.Name);
+        }
+
+        w.WriteEndArray();
+        w.WriteBoolean("optional", true);
+        w.WriteString("name", $"{prefix}.Value");
+        w.WriteString("field", field);
+        w.WriteEndObject();
+    }
+
+    private void WriteColumnSchema(Utf8JsonWriter w, ColumnInfo column, bool optional, string field)
+    {
+        w.WriteStartObject();
+        void Logical(string type, string name, Action? parameters = null)
+        {
+            w.WriteString("type", type);
+            w.WriteBoolean("optional", optional);
+            w.WriteString("name", name);
+            w.WriteNumber("version", 1);
+            if (parameters is not null)
+            {
+                w.WriteStartObject("parameters");
+                parameters();
+                w.WriteEndObject();
+            }
+        }
+
+        void Plain(string type)
+        {
+            w.WriteString("type", type);
+            w.WriteBoolean("optional", optional);
+        }
+
+        switch (column.Kind)
+        {
+            case ColumnKind.Boolean: Plain("boolean"); break;
+            case ColumnKind.Int16: Plain("int16"); break;
+            case ColumnKind.Int32: Plain("int32"); break;
+            case ColumnKind.Int64: Plain("int64"); break;
+            case ColumnKind.Float: Plain("float"); break;
+            case ColumnKind.Double: Plain("double"); break;
+            case ColumnKind.Numeric when options.DecimalHandling == DecimalHandling.String: Plain("string"); break;
+            case ColumnKind.Numeric when options.DecimalHandling == DecimalHandling.Double: Plain("double"); break;
+            case ColumnKind.Numeric when column.Scale is { } scale:
+                Logical("bytes", "org.apache.kafka.connect.data.Decimal", () =>
+                {
+                    w.WriteString("scale", scale.ToString(CultureInfo.InvariantCulture));
+                    w.WriteString("connect.decimal.precision", column.Precision!.Value.ToString(CultureInfo.InvariantCulture));
+                });
+                break;
+            case ColumnKind.Numeric:
+                w.WriteString("type", "struct");
+                w.WriteStartArray("fields");
+                w.WriteRawValue("""{"type":"int32","optional":false,"field":"scale"}""");
+                w.WriteRawValue("""{"type":"bytes","optional":false,"field":"value"}""");
+                w.WriteEndArray();
+                w.WriteBoolean("optional", optional);
+                w.WriteString("name", "io.debezium.data.VariableScaleDecimal");
+                w.WriteNumber("version", 1);
+                w.WriteString("doc", "Variable scaled decimal");
+                break;
+            case ColumnKind.Uuid: Logical("string", "io.debezium.data.Uuid"); break;
+            case ColumnKind.Json: Logical("string", "io.debezium.data.Json"); break;
+            case ColumnKind.Enum: Logical("string", "io.debezium.data.Enum", () => w.WriteString("allowed", column.EnumValues ?? "")); break;
+            case ColumnKind.Date: Logical("int32", "io.debezium.time.Date"); break;
+            case ColumnKind.Time: Logical("int64", "io.debezium.time.MicroTime"); break;
+            case ColumnKind.Timestamp: Logical("int64", "io.debezium.time.MicroTimestamp"); break;
+            case ColumnKind.TimestampTz: Logical("string", "io.debezium.time.ZonedTimestamp"); break;
+            case ColumnKind.Bytes: Plain("bytes"); break;
+            default: Plain("string"); break;
+        }
+
+        w.WriteString("field", field);
+        w.WriteEndObject();
+    }
+
+    private void WriteRowOrNull(Utf8JsonWriter w, TableInfo table, string?[]? row)
+    {
+        if (row is null)
+        {
+            w.WriteNullValue();
+        }
+        else
+        {
+            WriteRow(w, table, row, keyOnly: false);
+        }
+    }
+
+    private void WriteRow(Utf8JsonWriter w, TableInfo table, string?[] row, bool keyOnly)
+    {
+        w.WriteStartObject();
+        for (var i = 0; i < table.Columns.Count; i++)
+        {
+            var column = table.Columns[i];
+            if (keyOnly && !column.IsKey)
+            {
+                continue;
+            }
+
+            w.WritePropertyName(column.Name);
+            WriteValue(w, column, row[i]);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private void WriteSource(Utf8JsonWriter w, TableInfo table, SourceInfo source)
+    {
+        w.WriteStartObject();
+        w.WriteString("version", ConnectorVersion);
+        w.WriteString("connector", "postgresql");
+        w.WriteString("name", options.TopicPrefix);
+        w.WriteNumber("ts_ms", source.Timestamp.ToUnixTimeMilliseconds());
+        w.WriteString("snapshot", source.Snapshot);
+        w.WriteString("db", database);
+        var last = source.LastCommitLsn is { } l ? $"\"{l}\"" : "null";
+        w.WriteString("sequence", $"[{last},\"{source.Lsn}\"]");
+        var micros = UnixMicros(source.Timestamp);
+        w.WriteNumber("ts_us", micros);
+        w.WriteNumber("ts_ns", micros * 1000);
+        w.WriteString("schema", table.Schema);
+        w.WriteString("table", table.Name);
+        if (source.TxId is { } tx)
+        {
+            w.WriteNumber("txId", tx);
+        }
+        else
+        {
+            w.WriteNull("txId");
+        }
+
+        w.WriteNumber("lsn", source.Lsn);
+        w.WriteNull("xmin");
+        w.WriteEndObject();
+    }
+
+    private static void WriteTimestamps(Utf8JsonWriter w, DateTimeOffset now)
+    {
+        var micros = UnixMicros(now);
+        w.WriteNumber("ts_ms", micros / 1000);
+        w.WriteNumber("ts_us", micros);
+        w.WriteNumber("ts_ns", micros * 1000);
+    }
+
+    private static long UnixMicros(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
+    /// <summary>Writes one column value from its PostgreSQL text form.</summary>
+    internal void WriteValue(Utf8JsonWriter w, ColumnInfo column, string? text)
+    {
+        if (text is null)
+        {
+            w.WriteNullValue();
+            return;
+        }
+
+        if (ReferenceEquals(text, UnavailableValue))
+        {
+            w.WriteStringValue(UnavailableValue);
+            return;
+        }
+
+        var inv = CultureInfo.InvariantCulture;
+        switch (column.Kind)
+        {
+            case ColumnKind.Boolean:
+                w.WriteBooleanValue(text is "t" or "true");
+                break;
+            case ColumnKind.Int16 or ColumnKind.Int32 or ColumnKind.Int64:
+                w.WriteNumberValue(long.Parse(text, inv));
+                break;
+            case ColumnKind.Float or ColumnKind.Double:
+                WriteDouble(w, double.Parse(text, inv));
+                break;
+            case ColumnKind.Numeric when text == "NaN":
+                w.WriteNullValue(); // Kafka Connect's Decimal cannot carry NaN
+                break;
+            case ColumnKind.Numeric when options.DecimalHandling == DecimalHandling.String:
+                w.WriteStringValue(text);
+                break;
+            case ColumnKind.Numeric when options.DecimalHandling == DecimalHandling.Double:
+                WriteDouble(w, double.Parse(text, inv));
+                break;
+            case ColumnKind.Numeric when column.Scale is { } scale:
+                w.WriteBase64StringValue(DecimalBytes(text, scale));
+                break;
+            case ColumnKind.Numeric:
+                var digits = text.Contains('.', StringComparison.Ordinal) ? text.Length - text.IndexOf('.', StringComparison.Ordinal) - 1 : 0;
+                w.WriteStartObject();
+                w.WriteNumber("scale", digits);
+                w.WriteBase64String("value", DecimalBytes(text, digits));
+                w.WriteEndObject();
+                break;
+            case ColumnKind.Date:
+                w.WriteNumberValue(DateOnly.ParseExact(text, "yyyy-MM-dd", inv).DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber);
+                break;
+            case ColumnKind.Time:
+                w.WriteNumberValue(TimeSpan.Parse(text, inv).Ticks / 10);
+                break;
+            case ColumnKind.Timestamp:
+                w.WriteNumberValue(UnixMicros(new DateTimeOffset(DateTime.Parse(text, inv, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal), TimeSpan.Zero)));
+                break;
+            case ColumnKind.TimestampTz:
+                w.WriteStringValue(ZonedTimestamp(DateTimeOffset.Parse(text, inv)));
+                break;
+            case ColumnKind.Bytes:
+                w.WriteBase64StringValue(text.StartsWith("\\x", StringComparison.Ordinal) ? Convert.FromHexString(text.AsSpan(2)) : System.Text.Encoding.UTF8.GetBytes(text));
+                break;
+            default:
+                w.WriteStringValue(text);
+                break;
+        }
+    }
+
+    /// <summary>The marker Debezium writes for an unchanged TOASTed value it cannot see.</summary>
+    public const string UnavailableValue = "__debezium_unavailable_value";
+
+    /// <summary>The value Debezium puts in a DEFAULT-identity delete's <c>before</c> for a non-key NOT NULL column.</summary>
+    public static string? DefaultFor(ColumnInfo column) => column.Nullable ? null : column.Kind switch
+    {
+        ColumnKind.Boolean => "f",
+        ColumnKind.Int16 or ColumnKind.Int32 or ColumnKind.Int64 or ColumnKind.Float or ColumnKind.Double or ColumnKind.Numeric => "0",
+        ColumnKind.Date => "1970-01-01",
+        ColumnKind.Time => "00:00:00",
+        ColumnKind.Timestamp => "1970-01-01 00:00:00",
+        ColumnKind.TimestampTz => "1970-01-01 00:00:00+00",
+        ColumnKind.Bytes => "\\x",
+        ColumnKind.Json => "{}",
+        ColumnKind.Uuid => "00000000-0000-0000-0000-000000000000",
+        _ => "",
+    };
+
+    /// <summary>Kafka Connect Decimal: the unscaled value as big-endian two's complement (1200.00 at scale 2 → 120000 → AdTA).</summary>
+    internal static byte[] DecimalBytes(string text, int scale)
+    {
+        var negative = text.StartsWith('-');
+        var body = negative ? text[1..] : text;
+        var dot = body.IndexOf('.', StringComparison.Ordinal);
+        var integer = dot < 0 ? body : body[..dot];
+        var fraction = dot < 0 ? "" : body[(dot + 1)..];
+        fraction = fraction.Length >= scale ? fraction[..scale] : fraction.PadRight(scale, '0');
+        var unscaled = BigInteger.Parse(integer + fraction, NumberStyles.None, CultureInfo.InvariantCulture);
+        return (negative ? -unscaled : unscaled).ToByteArray(isUnsigned: false, isBigEndian: true);
+    }
+
+    /// <summary>io.debezium.time.ZonedTimestamp: UTC ISO-8601 with Z, fraction without trailing zeros.</summary>
+    internal static string ZonedTimestamp(DateTimeOffset value)
+    {
+        var utc = value.ToUniversalTime();
+        var text = utc.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+        var fraction = (utc.Ticks % TimeSpan.TicksPerSecond).ToString("D7", CultureInfo.InvariantCulture).TrimEnd('0');
+        return fraction.Length == 0 ? text + "Z" : $"{text}.{fraction}Z";
+    }
+
+    private static void WriteDouble(Utf8JsonWriter w, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            w.WriteNumberValue(value);
+        }
+        else
+        {
+            w.WriteStringValue(value.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static byte[] Write(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            write(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static string Sanitize(string topic) =>
+        string.Create(topic.Length, topic, (span, t) =>
+        {
+            for (var i = 0; i < t.Length; i++)
+            {
+                var c = t[i];
+                span[i] = char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_';
+            }
+        });
+}
