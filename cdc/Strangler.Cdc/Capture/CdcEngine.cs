@@ -1,0 +1,422 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Npgsql.Replication;
+using Npgsql.Replication.PgOutput;
+using Npgsql.Replication.PgOutput.Messages;
+using NpgsqlTypes;
+using Strangler.Cdc.Delivery;
+using Strangler.Cdc.Events;
+
+namespace Strangler.Cdc.Capture;
+
+/// <summary>
+/// The connector: PostgreSQL logical replication (pgoutput) → Debezium events → a sink. Creates the
+/// publication and a durable slot when missing; on a new slot, snapshots the tables with the slot's exported
+/// snapshot (so nothing is lost or doubled between snapshot and stream); then streams, confirming a
+/// transaction's end LSN to the slot only after the sink accepted all its events (at-least-once).
+/// </summary>
+public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logger, TimeProvider? timeProvider = null) : IDisposable
+{
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private readonly SemaphoreSlim _ackGate = new(1, 1);
+    private long _eventsPublished;
+
+    public void Dispose() => _ackGate.Dispose();
+
+    /// <summary>Events handed to the sink so far (snapshot and stream).</summary>
+    public long EventsPublished => Interlocked.Read(ref _eventsPublished);
+
+    /// <summary>Completed when the snapshot (if any) is done and streaming has started.</summary>
+    public TaskCompletionSource Streaming { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Runs until cancelled (or, with <see cref="SnapshotMode.InitialOnly"/>, until the snapshot is delivered).</summary>
+    /// <exception cref="CdcConfigurationException">A setting or database state that stops the connector.</exception>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new CdcConfigurationException("Cdc:ConnectionString is required.");
+        }
+
+        if (options.Tables.Count == 0)
+        {
+            throw new CdcConfigurationException("Cdc:Tables is empty: list the tables to capture, e.g. public.drivers.");
+        }
+
+        // Text output in fixed formats, whatever the server's defaults: the encoder parses it.
+        var connectionString = new NpgsqlConnectionStringBuilder(options.ConnectionString)
+        {
+            Options = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=3 -c bytea_output=hex -c IntervalStyle=iso_8601",
+        }.ConnectionString;
+        await using var sql = new NpgsqlConnection(connectionString);
+        await sql.OpenAsync(cancellationToken);
+        await CheckWalLevelAsync(sql, cancellationToken);
+        var tables = new Dictionary<string, TableInfo>(StringComparer.Ordinal);
+        foreach (var name in options.Tables)
+        {
+            var table = await TableCatalog.LoadAsync(sql, name, cancellationToken);
+            if (!table.HasPrimaryKey)
+            {
+                logger.LogWarning("Table {Table} has no primary key: its events carry a null key, as Debezium's do, so Kafka cannot keep per-row order", table.QualifiedName);
+            }
+
+            tables[table.QualifiedName] = table;
+        }
+
+        await EnsurePublicationAsync(sql, tables.Values, cancellationToken);
+        var slotExists = await CheckSlotAsync(sql, cancellationToken);
+        var encoder = new DebeziumEncoder(options, sql.Database, _time);
+
+        await using var replication = new LogicalReplicationConnection(connectionString);
+        await replication.Open(cancellationToken);
+        PgOutputReplicationSlot slot;
+        if (slotExists)
+        {
+            slot = new PgOutputReplicationSlot(options.Slot);
+            logger.LogInformation("Resuming from replication slot {Slot}", options.Slot);
+        }
+        else
+        {
+            slot = await replication.CreatePgOutputReplicationSlot(
+                options.Slot, temporarySlot: false, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.Export, cancellationToken: cancellationToken);
+            logger.LogInformation("Created replication slot {Slot} at {Lsn}", options.Slot, slot.ConsistentPoint);
+            if (options.SnapshotMode != SnapshotMode.Never)
+            {
+                await SnapshotAsync(connectionString, slot, tables.Values.ToList(), encoder, cancellationToken);
+            }
+        }
+
+        if (options.SnapshotMode == SnapshotMode.InitialOnly)
+        {
+            return;
+        }
+
+        await StreamAsync(replication, slot, sql, tables, encoder, cancellationToken);
+    }
+
+    private static async Task CheckWalLevelAsync(NpgsqlConnection sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SHOW wal_level", sql);
+        var level = (string?)await command.ExecuteScalarAsync(cancellationToken);
+        if (level != "logical")
+        {
+            throw new CdcConfigurationException(
+                $"wal_level is '{level}', change data capture needs 'logical': set wal_level = logical in postgresql.conf and restart PostgreSQL.");
+        }
+    }
+
+    private async Task EnsurePublicationAsync(NpgsqlConnection sql, IEnumerable<TableInfo> tables, CancellationToken cancellationToken)
+    {
+        await using var exists = new NpgsqlCommand("SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = $1", sql);
+        exists.Parameters.Add(new NpgsqlParameter { Value = options.Publication });
+        var covered = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await exists.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                covered.Add(reader.GetString(0));
+            }
+        }
+
+        await using var publication = new NpgsqlCommand("SELECT count(*) FROM pg_publication WHERE pubname = $1", sql);
+        publication.Parameters.Add(new NpgsqlParameter { Value = options.Publication });
+        var publicationExists = (long)(await publication.ExecuteScalarAsync(cancellationToken))! > 0;
+        var missing = tables.Where(t => !covered.Contains(t.QualifiedName)).Select(t => $"{Quote(t.Schema)}.{Quote(t.Name)}").ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        var ddl = publicationExists
+            ? $"ALTER PUBLICATION {Quote(options.Publication)} ADD TABLE {string.Join(", ", missing)}"
+            : $"CREATE PUBLICATION {Quote(options.Publication)} FOR TABLE {string.Join(", ", missing)}";
+        await using var create = new NpgsqlCommand(ddl, sql);
+        await create.ExecuteNonQueryAsync(cancellationToken);
+        logger.LogInformation("Publication {Publication} now covers {Tables}", options.Publication, string.Join(", ", missing));
+    }
+
+    private async Task<bool> CheckSlotAsync(NpgsqlConnection sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT active, active_pid, plugin FROM pg_replication_slots WHERE slot_name = $1", sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = options.Slot });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return false;
+        }
+
+        if (reader.GetBoolean(0))
+        {
+            throw new CdcConfigurationException(
+                $"Replication slot '{options.Slot}' is in use by another process (pid {(reader.IsDBNull(1) ? "?" : reader.GetInt32(1))}): stop that connector, or set Cdc:Slot to another slot.");
+        }
+
+        if (reader.GetString(2) != "pgoutput")
+        {
+            throw new CdcConfigurationException($"Replication slot '{options.Slot}' uses the '{reader.GetString(2)}' plugin, not pgoutput: set Cdc:Slot to another slot.");
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Reads every captured table inside the slot's exported snapshot: exactly the rows committed before the
+    /// slot's consistent point, which is where streaming starts.
+    /// </summary>
+    private async Task SnapshotAsync(string connectionString, PgOutputReplicationSlot slot, List<TableInfo> tables, DebeziumEncoder encoder, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        await using (var setSnapshot = new NpgsqlCommand($"SET TRANSACTION SNAPSHOT '{slot.SnapshotName}'", connection, transaction))
+        {
+            await setSnapshot.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var lsn = (ulong)slot.ConsistentPoint;
+        var readAt = _time.GetUtcNow();
+        var batch = new List<ChangeRecord>(options.MaxBatchSize);
+        var first = true;
+        for (var t = 0; t < tables.Count; t++)
+        {
+            var table = tables[t];
+            var lastTable = t == tables.Count - 1;
+            var columns = string.Join(", ", table.Columns.Select(c => $"{Quote(c.Name)}::text"));
+            await using var command = new NpgsqlCommand($"SELECT {columns} FROM {Quote(table.Schema)}.{Quote(table.Name)}", connection, transaction);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            string?[]? pending = null;
+            var firstInTable = true;
+            long rows = 0;
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var row = new string?[table.Columns.Count];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = reader.IsDBNull(i) ? null : reader.GetString(i);
+                }
+
+                if (pending is not null)
+                {
+                    var marker = first ? "first" : firstInTable ? "first_in_data_collection" : "true";
+                    batch.Add(encoder.Encode(table, 'r', null, pending, new SourceInfo(marker, readAt, null, lsn, null)));
+                    first = false;
+                    firstInTable = false;
+                    await FlushIfFullAsync(batch, cancellationToken);
+                }
+
+                pending = row;
+                rows++;
+            }
+
+            if (pending is not null)
+            {
+                var marker = lastTable ? "last" : "last_in_data_collection";
+                batch.Add(encoder.Encode(table, 'r', null, pending, new SourceInfo(marker, readAt, null, lsn, null)));
+                first = false;
+            }
+
+            logger.LogInformation("Snapshot of {Table}: {Rows} rows", table.QualifiedName, rows);
+        }
+
+        await PublishAsync(batch, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private async Task FlushIfFullAsync(List<ChangeRecord> batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count >= options.MaxBatchSize)
+        {
+            await PublishAsync(batch, cancellationToken);
+        }
+    }
+
+    private async Task PublishAsync(List<ChangeRecord> batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        await sink.PublishAsync(batch, cancellationToken);
+        Interlocked.Add(ref _eventsPublished, batch.Count);
+        batch.Clear();
+    }
+
+    private async Task StreamAsync(
+        LogicalReplicationConnection replication, PgOutputReplicationSlot slot, NpgsqlConnection sql,
+        Dictionary<string, TableInfo> tables, DebeziumEncoder encoder, CancellationToken cancellationToken)
+    {
+        var relations = new Dictionary<uint, TableInfo?>();
+        var batch = new List<ChangeRecord>(options.MaxBatchSize);
+        long? txId = null;
+        var commitTime = DateTimeOffset.MinValue;
+        ulong? lastCommit = null;
+        var inTransaction = 0;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var heartbeat = HeartbeatAsync(replication, encoder, () => Volatile.Read(ref inTransaction) == 1, stop.Token);
+        Streaming.TrySetResult();
+        try
+        {
+            await foreach (var message in replication.StartReplication(slot, new PgOutputReplicationOptions(options.Publication, PgOutputProtocolVersion.V1), cancellationToken))
+            {
+                switch (message)
+                {
+                    case RelationMessage relation:
+                        var name = $"{relation.Namespace}.{relation.RelationName}";
+                        TableInfo? captured = null;
+                        if (tables.ContainsKey(name))
+                        {
+                            // The table may have changed since we last read it: reload, so the schema follows.
+                            captured = await TableCatalog.LoadAsync(sql, name, cancellationToken);
+                            tables[name] = captured;
+                            encoder.Invalidate(captured);
+                        }
+
+                        relations[relation.RelationId] = captured;
+                        break;
+                    case BeginMessage begin:
+                        await _ackGate.WaitAsync(cancellationToken);
+                        Volatile.Write(ref inTransaction, 1);
+                        txId = begin.TransactionXid;
+                        commitTime = begin.TransactionCommitTimestamp;
+                        break;
+                    case InsertMessage insert when relations.GetValueOrDefault(insert.Relation.RelationId) is { } table:
+                        batch.Add(encoder.Encode(table, 'c', null, await ReadAsync(insert.NewRow, table, cancellationToken), Source(message)));
+                        break;
+                    case FullUpdateMessage update when relations.GetValueOrDefault(update.Relation.RelationId) is { } table:
+                        var old = await ReadAsync(update.OldRow, table, cancellationToken);
+                        batch.Add(encoder.Encode(table, 'u', old, await ReadAsync(update.NewRow, table, cancellationToken), Source(message)));
+                        break;
+                    case IndexUpdateMessage keyChange when relations.GetValueOrDefault(keyChange.Relation.RelationId) is { } table:
+                        // A primary-key change: Debezium emits a delete (+ tombstone) of the old key, then a create.
+                        var oldKey = WithDefaults(table, await ReadAsync(keyChange.Key, table, cancellationToken));
+                        AddDelete(batch, encoder.Encode(table, 'd', oldKey, null, Source(message)));
+                        batch.Add(encoder.Encode(table, 'c', null, await ReadAsync(keyChange.NewRow, table, cancellationToken), Source(message)));
+                        break;
+                    case DefaultUpdateMessage update when relations.GetValueOrDefault(update.Relation.RelationId) is { } table:
+                        batch.Add(encoder.Encode(table, 'u', null, await ReadAsync(update.NewRow, table, cancellationToken), Source(message)));
+                        break;
+                    case FullDeleteMessage delete when relations.GetValueOrDefault(delete.Relation.RelationId) is { } table:
+                        AddDelete(batch, encoder.Encode(table, 'd', await ReadAsync(delete.OldRow, table, cancellationToken), null, Source(message)));
+                        break;
+                    case KeyDeleteMessage delete when relations.GetValueOrDefault(delete.Relation.RelationId) is { } table:
+                        AddDelete(batch, encoder.Encode(table, 'd', WithDefaults(table, await ReadAsync(delete.Key, table, cancellationToken)), null, Source(message)));
+                        break;
+                    case TruncateMessage truncate when options.EmitTruncate:
+                        foreach (var relation in truncate.Relations)
+                        {
+                            if (relations.GetValueOrDefault(relation.RelationId) is { } table)
+                            {
+                                batch.Add(encoder.Encode(table, 't', null, null, Source(message)) with { Key = null });
+                            }
+                        }
+
+                        break;
+                    case CommitMessage commit:
+                        await PublishAsync(batch, cancellationToken);
+                        // Only now, with every event of the transaction accepted by the sink, may the slot move on.
+                        replication.SetReplicationStatus(commit.TransactionEndLsn);
+                        lastCommit = (ulong)commit.CommitLsn;
+                        Volatile.Write(ref inTransaction, 0);
+                        _ackGate.Release();
+                        break;
+                }
+
+                if (batch.Count >= options.MaxBatchSize)
+                {
+                    await PublishAsync(batch, cancellationToken); // large transaction: deliver early, acknowledge at commit
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await heartbeat;
+        }
+
+        SourceInfo Source(ReplicationMessage message) =>
+            new("false", commitTime, txId, (ulong)message.WalStart, lastCommit);
+
+        void AddDelete(List<ChangeRecord> target, ChangeRecord delete)
+        {
+            target.Add(delete);
+            if (options.TombstonesOnDelete && delete.Key is not null)
+            {
+                target.Add(DebeziumEncoder.Tombstone(delete));
+            }
+        }
+    }
+
+    /// <summary>
+    /// On quiet tables, confirm the position PostgreSQL has streamed up to (nothing of ours is pending) so the
+    /// slot does not hold WAL forever, and emit a heartbeat record.
+    /// </summary>
+    private async Task HeartbeatAsync(LogicalReplicationConnection replication, DebeziumEncoder encoder, Func<bool> busy, CancellationToken cancellationToken)
+    {
+        if (options.HeartbeatIntervalMilliseconds <= 0)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.HeartbeatIntervalMilliseconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                if (busy() || !await _ackGate.WaitAsync(0, cancellationToken))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var received = replication.LastReceivedLsn;
+                    await sink.PublishAsync([encoder.Heartbeat((ulong)received)], cancellationToken);
+                    replication.SetReplicationStatus(received);
+                }
+                finally
+                {
+                    _ackGate.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task<string?[]> ReadAsync(ReplicationTuple tuple, TableInfo table, CancellationToken cancellationToken)
+    {
+        var values = new string?[table.Columns.Count];
+        var i = 0;
+        await foreach (var value in tuple)
+        {
+            if (i < values.Length)
+            {
+                values[i] = value.IsDBNull ? null
+                    : value.IsUnchangedToastedValue ? DebeziumEncoder.UnavailableValue
+                    : await value.Get<string>(cancellationToken);
+            }
+
+            i++;
+        }
+
+        return values;
+    }
+
+    /// <summary>A DEFAULT-identity delete carries only the key: other columns get null, or a zero value when NOT NULL.</summary>
+    private static string?[] WithDefaults(TableInfo table, string?[] keyRow)
+    {
+        for (var i = 0; i < keyRow.Length; i++)
+        {
+            if (!table.Columns[i].IsKey)
+            {
+                keyRow[i] = DebeziumEncoder.DefaultFor(table.Columns[i]);
+            }
+        }
+
+        return keyRow;
+    }
+
+    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}
