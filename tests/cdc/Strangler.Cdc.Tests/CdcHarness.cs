@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Strangler.Cdc.Capture;
+using Strangler.Cdc.Delivery;
+using Strangler.Cdc.Events;
+using Strangler.Testing;
+
+namespace Strangler.Cdc.Tests;
+
+/// <summary>
+/// Runs the real engine against the class's database with an embedded sink that records every event.
+/// Each use names its own slot and publication, and drops the slot when disposed.
+/// </summary>
+public sealed class CdcHarness : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly string _connectionString;
+    private CdcEngine? _engine;
+    private Task? _run;
+
+    public CdcHarness(string connectionString, string name, params string[] tables)
+    {
+        _connectionString = connectionString;
+        Options = new CdcOptions
+        {
+            ConnectionString = connectionString,
+            Slot = $"slot_{name}",
+            Publication = $"pub_{name}",
+            Tables = [.. tables],
+            TopicPrefix = "pg",
+            HeartbeatIntervalMilliseconds = 0,
+        };
+    }
+
+    public CdcOptions Options { get; }
+
+    public ConcurrentQueue<ChangeRecord> Records { get; } = new();
+
+    public IEnumerable<ChangeRecord> DataRecords => Records.Where(r => !r.Topic.StartsWith("__debezium-heartbeat", StringComparison.Ordinal));
+
+    public static string Text(byte[]? bytes) => bytes is null ? "null" : Encoding.UTF8.GetString(bytes);
+
+    /// <summary>Starts the engine and waits until it streams (the snapshot, if any, is delivered).</summary>
+    public async Task StartAsync()
+    {
+        _engine = new CdcEngine(Options, new EmbeddedSink((record, _) =>
+        {
+            Records.Enqueue(record);
+            return ValueTask.CompletedTask;
+        }), NullLogger.Instance);
+        _run = Task.Run(() => _engine.RunAsync(_stop.Token));
+        await Task.WhenAny(_engine.Streaming.Task, _run).Unwrap();
+        if (_run.IsCompleted)
+        {
+            await _run; // surfaces a configuration error
+        }
+    }
+
+    public async Task WaitForAsync(Func<IReadOnlyList<ChangeRecord>, bool> condition, string what) =>
+        await Eventually.TrueAsync(() => Task.FromResult(condition(DataRecords.ToList())), what, 30_000);
+
+    /// <summary>Stops the engine (as a crash would, mid-stream) and waits until the slot is released.</summary>
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        if (_run is not null)
+        {
+            try
+            {
+                await _run;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _engine?.Dispose();
+        await Eventually.TrueAsync(async () => !await SlotActiveAsync(), "the slot to be released");
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<bool> SlotActiveAsync()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT coalesce(bool_or(active), false) FROM pg_replication_slots WHERE slot_name = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Options.Slot });
+        return (bool)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await StopAsync();
+        }
+
+        await ExecuteAsync($"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{Options.Slot}'");
+        _stop.Dispose();
+    }
+}
