@@ -14,6 +14,7 @@ public sealed class KafkaSink : IChangeSink
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly KafkaSinkOptions _options;
     private readonly ILogger _logger;
+    private long _failedAttempts;
 
     public KafkaSink(KafkaSinkOptions options, ILogger logger, Action<ProducerConfig>? configure = null)
     {
@@ -32,6 +33,9 @@ public sealed class KafkaSink : IChangeSink
         _producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build();
     }
 
+    /// <summary>Batch deliveries that failed and were retried (Kafka unreachable or refusing).</summary>
+    public long FailedAttempts => Interlocked.Read(ref _failedAttempts);
+
     public async Task PublishAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellationToken)
     {
         var backoff = TimeSpan.FromMilliseconds(200);
@@ -43,6 +47,7 @@ public sealed class KafkaSink : IChangeSink
                 return;
             }
 
+            Interlocked.Increment(ref _failedAttempts);
             _logger.LogWarning("Kafka delivery failed ({Error}); retrying {Count} records in {Delay} ms, nothing acknowledged meanwhile",
                 failure, records.Count, backoff.TotalMilliseconds);
             await Task.Delay(backoff, cancellationToken);

@@ -36,6 +36,9 @@ public sealed class CdcHarness : IAsyncDisposable
 
     public CdcOptions Options { get; }
 
+    /// <summary>A real sink the engine delivers to (e.g. Kafka); records are noted only once it accepted them.</summary>
+    public IChangeSink? Forward { get; init; }
+
     public ConcurrentQueue<ChangeRecord> Records { get; } = new();
 
     public IEnumerable<ChangeRecord> DataRecords => Records.Where(r => !r.Topic.StartsWith("__debezium-heartbeat", StringComparison.Ordinal));
@@ -45,11 +48,7 @@ public sealed class CdcHarness : IAsyncDisposable
     /// <summary>Starts the engine and waits until it streams (the snapshot, if any, is delivered).</summary>
     public async Task StartAsync()
     {
-        _engine = new CdcEngine(Options, new EmbeddedSink((record, _) =>
-        {
-            Records.Enqueue(record);
-            return ValueTask.CompletedTask;
-        }), NullLogger.Instance);
+        _engine = new CdcEngine(Options, new RecordingSink(this), NullLogger.Instance);
         _run = Task.Run(() => _engine.RunAsync(_stop.Token));
         await Task.WhenAny(_engine.Streaming.Task, _run).Unwrap();
         if (_run.IsCompleted)
@@ -96,6 +95,24 @@ public sealed class CdcHarness : IAsyncDisposable
         await using var command = new NpgsqlCommand("SELECT coalesce(bool_or(active), false) FROM pg_replication_slots WHERE slot_name = $1", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = Options.Slot });
         return (bool)(await command.ExecuteScalarAsync())!;
+    }
+
+    private sealed class RecordingSink(CdcHarness harness) : IChangeSink
+    {
+        public async Task PublishAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellationToken)
+        {
+            if (harness.Forward is { } forward)
+            {
+                await forward.PublishAsync(records, cancellationToken);
+            }
+
+            foreach (var record in records)
+            {
+                harness.Records.Enqueue(record);
+            }
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()

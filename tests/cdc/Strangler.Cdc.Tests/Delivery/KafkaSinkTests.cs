@@ -1,0 +1,70 @@
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using Strangler.Cdc.Consumer;
+using Strangler.Cdc.Delivery;
+using Strangler.Cdc.Events;
+using Strangler.Testing;
+
+namespace Strangler.Cdc.Tests.Delivery;
+
+/// <summary>The engine into Kafka — librdkafka's mock cluster, a real Kafka-protocol broker on loopback — read back by an independent consumer.</summary>
+public sealed class KafkaSinkTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    [Fact]
+    public async Task Engine_IntoKafka_ConsumerReadsDebeziumEventsAndTombstoneInOrder()
+    {
+        using var cluster = new MockKafkaCluster();
+        await using var sink = new KafkaSink(new KafkaSinkOptions { BootstrapServers = cluster.BootstrapServers }, NullLogger.Instance);
+        await using var cdc = new CdcHarness(database.ConnectionString, "kafka", "public.riders") { Forward = sink };
+        await cdc.ExecuteAsync("CREATE TABLE riders (id int PRIMARY KEY, name text NOT NULL); INSERT INTO riders VALUES (1, 'Ann');");
+        await cdc.StartAsync();
+        await cdc.ExecuteAsync("INSERT INTO riders VALUES (2, 'Bo'); UPDATE riders SET name = 'Ann B' WHERE id = 1; DELETE FROM riders WHERE id = 2;");
+        await cdc.WaitForAsync(r => r.Count >= 5, "snapshot, insert, update, delete, tombstone delivered to Kafka");
+
+        using var consumer = new ConsumerBuilder<string?, string?>(new ConsumerConfig
+        {
+            BootstrapServers = cluster.BootstrapServers,
+            GroupId = "test",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Subscribe("pg.public.riders");
+        var received = new List<(string? Key, string? Value, TopicPartitionOffset Position)>();
+        await Eventually.TrueAsync(() =>
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is not null)
+            {
+                received.Add((result.Message.Key, result.Message.Value, result.TopicPartitionOffset));
+            }
+
+            return Task.FromResult(received.Count == 5);
+        }, "5 Kafka records");
+
+        var changes = received.Select(r => DebeziumEventReader.Read(r.Key, r.Value, r.Position.ToString())).ToList();
+        Assert.Equal([ChangeOperation.Read, ChangeOperation.Create, ChangeOperation.Update, ChangeOperation.Delete, ChangeOperation.Tombstone],
+            changes.Select(c => c.Operation));
+        Assert.Equal("Ann B", changes[2].After!["name"]);
+        Assert.Null(received[4].Value);
+        Assert.Equal(received[3].Key, received[4].Key);
+        Assert.Equal(cdc.DataRecords.Select(r => Encoding.UTF8.GetString(r.Key!)), received.Select(r => r.Key));
+    }
+
+    [Fact]
+    public async Task Publish_KafkaUnreachable_KeepsRetryingAndAcknowledgesNothing()
+    {
+        await using var sink = new KafkaSink(
+            new KafkaSinkOptions { BootstrapServers = "127.0.0.1:1", DeliveryTimeoutMilliseconds = 500, MaxRetryBackoffMilliseconds = 200 },
+            NullLogger.Instance);
+        using var cancel = new CancellationTokenSource();
+        var record = new ChangeRecord("t", "k"u8.ToArray(), "v"u8.ToArray(), 1);
+
+        var publish = sink.PublishAsync([record], cancel.Token);
+        await Eventually.TrueAsync(() => Task.FromResult(sink.FailedAttempts >= 2), "two failed delivery attempts");
+
+        Assert.False(publish.IsCompleted); // still retrying: nothing acknowledged
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => publish);
+    }
+}
