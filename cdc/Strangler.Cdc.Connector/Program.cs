@@ -1,0 +1,3 @@
+using Strangler.Cdc.Connector;
+
+return await ConnectorCommands.RunAsync(args);

@@ -1,0 +1,176 @@
+using System.Text.Json;
+using Npgsql;
+using Strangler.Testing;
+
+namespace Strangler.Cdc.Tests.Connector;
+
+/// <summary>The connector as a process: one-line fatal errors, and crash safety under a write storm.</summary>
+public sealed class ConnectorTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    private string[] Args(string slot, string table) =>
+    [
+        $"--ConnectionStrings:Cdc={database.ConnectionString}",
+        $"--Cdc:Slot={slot}", $"--Cdc:Publication={slot}", $"--Cdc:Tables:0=public.{table}",
+        "--Cdc:TopicPrefix=storm", "--Cdc:SchemasEnable=false", "--Cdc:StatsIntervalSeconds=0", "--Log:MinimumLevel=Warning",
+    ];
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task Run_MissingTable_ExitsNonZeroWithOneLine()
+    {
+        using var connector = ConnectorProcess.Start(Args("missing_conn", "does_not_exist"));
+
+        await connector.WaitForExitAsync();
+
+        Assert.Equal(1, connector.ExitCode);
+        var error = Assert.Single(connector.Errors, e => e.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Contains("public.does_not_exist does not exist", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KilledHard10TimesDuringAWriteStorm_EveryCommittedChangeIsDelivered_InPerKeyOrder()
+    {
+        await ExecuteAsync("CREATE TABLE storm (id int PRIMARY KEY, counter int NOT NULL)");
+        using var writing = new CancellationTokenSource();
+        var committed = new ConcurrentCounter();
+        var writer = Task.Run(async () =>
+        {
+            await using var connection = new NpgsqlConnection(database.ConnectionString);
+            await connection.OpenAsync();
+            for (var i = 1; !writing.IsCancellationRequested; i++)
+            {
+                // Each statement commits on its own: a new row, and one more step for an earlier row.
+                await using var command = new NpgsqlCommand($"INSERT INTO storm VALUES ({i}, 0); UPDATE storm SET counter = counter + 1 WHERE id = {(i % 50) + 1};", connection);
+                await command.ExecuteNonQueryAsync();
+                committed.Set(i);
+            }
+        });
+
+        var outputs = new List<string>();
+        var random = new Random(7);
+        try
+        {
+            for (var crash = 0; crash < 10; crash++)
+            {
+                using var connector = ConnectorProcess.Start(Args("storm", "storm"));
+                var target = random.Next(20, 400);
+                await Eventually.TrueAsync(() => Task.FromResult(connector.Lines.Count >= target || connector.HasExited),
+                    $"{target} events before crash {crash}", 60_000);
+                Assert.False(connector.HasExited, string.Join("\n", connector.Errors));
+                await connector.KillHardAsync();
+                outputs.AddRange(CompleteLines(connector));
+            }
+        }
+        finally
+        {
+            await writing.CancelAsync();
+            await writer;
+        }
+
+        var last = committed.Value;
+        using (var final = ConnectorProcess.Start(Args("storm", "storm")))
+        {
+            // The last transaction inserted row `last` and then stepped another row: wait for both.
+            await Eventually.TrueAsync(() => Task.FromResult(final.Lines.Any(l => l.Contains($"\"id\":{last},", StringComparison.Ordinal))
+                && final.Lines.Any(l => l.Contains($"\"id\":{(last % 50) + 1},", StringComparison.Ordinal) && l.Contains("\"op\":\"u\"", StringComparison.Ordinal)
+                    && LineLsn(l) > LineLsn(final.Lines.First(x => x.Contains($"\"id\":{last},", StringComparison.Ordinal))))),
+                "the last committed transaction after the final restart", 60_000);
+            await final.KillHardAsync();
+            outputs.AddRange(CompleteLines(final));
+        }
+
+        var events = outputs.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("value")).Where(v => v.ValueKind == JsonValueKind.Object)
+            .Select(v => (Id: v.GetProperty("after").GetProperty("id").GetInt32(), Counter: v.GetProperty("after").GetProperty("counter").GetInt32(),
+                Lsn: v.GetProperty("source").GetProperty("lsn").GetInt64(), Op: v.GetProperty("op").GetString()))
+            .ToList();
+        // Every committed row arrived.
+        Assert.Equal(Enumerable.Range(1, last).ToHashSet(), events.Select(e => e.Id).ToHashSet());
+        // Replays after a crash repeat events with their LSN; a consumer dropping LSNs it has seen per key gets each row's steps in order.
+        foreach (var row in events.GroupBy(e => e.Id))
+        {
+            var seen = -1L;
+            var counter = -1;
+            foreach (var e in row)
+            {
+                if (e.Lsn <= seen)
+                {
+                    continue;
+                }
+
+                Assert.True(e.Counter > counter || (e.Op is "r" or "c" && counter == -1), $"row {row.Key}: counter {e.Counter} after {counter}");
+                seen = e.Lsn;
+                counter = e.Counter;
+            }
+        }
+
+        // No step is missing: from a row's first appearance (snapshot read or insert) every later counter value
+        // arrived, up to the value the table holds now.
+        var stored = await CountersAsync();
+        foreach (var row in events.GroupBy(e => e.Id))
+        {
+            var counters = row.Select(e => e.Counter).Distinct().Order().ToList();
+            Assert.Equal(stored[row.Key], counters[^1]);
+            Assert.Equal(counters[^1] - counters[0] + 1, counters.Count);
+        }
+        await ExecuteAsync("SELECT pg_drop_replication_slot('storm')");
+    }
+
+    private static long LineLsn(string line) =>
+        JsonDocument.Parse(line).RootElement.GetProperty("value").GetProperty("source").GetProperty("lsn").GetInt64();
+
+    /// <summary>A hard kill can tear the line being written (never acknowledged): only the last line may be incomplete.</summary>
+    private static List<string> CompleteLines(ConnectorProcess connector)
+    {
+        var lines = connector.Lines.ToList();
+        if (lines.Count > 0 && !IsJson(lines[^1]))
+        {
+            lines.RemoveAt(lines.Count - 1);
+        }
+
+        return lines;
+    }
+
+    private static bool IsJson(string line)
+    {
+        try
+        {
+            JsonDocument.Parse(line).Dispose();
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<Dictionary<int, int>> CountersAsync()
+    {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT id, counter FROM storm", connection);
+        var counters = new Dictionary<int, int>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            counters[reader.GetInt32(0)] = reader.GetInt32(1);
+        }
+
+        return counters;
+    }
+
+    private sealed class ConcurrentCounter
+    {
+        private int _value;
+
+        public int Value => Volatile.Read(ref _value);
+
+        public void Set(int value) => Volatile.Write(ref _value, value);
+    }
+}
