@@ -18,13 +18,19 @@ namespace Strangler.Cdc.Capture;
 public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logger, TimeProvider? timeProvider = null) : IDisposable
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
-    private readonly SemaphoreSlim _ackGate = new(1, 1);
     private long _eventsPublished;
+    private long _deliveryFailures;
 
-    public void Dispose() => _ackGate.Dispose();
+    public void Dispose()
+    {
+        // Nothing to release: connections are scoped to RunAsync.
+    }
 
     /// <summary>Events handed to the sink so far (snapshot and stream).</summary>
     public long EventsPublished => Interlocked.Read(ref _eventsPublished);
+
+    /// <summary>Deliveries that failed (the engine then restarted from the slot).</summary>
+    public long DeliveryFailures => Interlocked.Read(ref _deliveryFailures);
 
     /// <summary>Completed when the snapshot (if any) is done and streaming has started.</summary>
     public TaskCompletionSource Streaming { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -67,23 +73,22 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
         var slotExists = await CheckSlotAsync(sql, cancellationToken);
         var encoder = new DebeziumEncoder(options, sql.Database, _time);
 
-        await using var replication = new LogicalReplicationConnection(connectionString);
-        await replication.Open(cancellationToken);
-        PgOutputReplicationSlot slot;
-        if (slotExists)
+        if (!slotExists)
         {
-            slot = new PgOutputReplicationSlot(options.Slot);
-            logger.LogInformation("Resuming from replication slot {Slot}", options.Slot);
+            await using var creator = new LogicalReplicationConnection(connectionString);
+            await creator.Open(cancellationToken);
+            var created = await creator.CreatePgOutputReplicationSlot(
+                options.Slot, temporarySlot: false, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.Export, cancellationToken: cancellationToken);
+            logger.LogInformation("Created replication slot {Slot} at {Lsn}", options.Slot, created.ConsistentPoint);
+            if (options.SnapshotMode != SnapshotMode.Never)
+            {
+                // The exported snapshot lives as long as this replication connection stays idle: read it now.
+                await SnapshotAsync(connectionString, created, tables.Values.ToList(), encoder, cancellationToken);
+            }
         }
         else
         {
-            slot = await replication.CreatePgOutputReplicationSlot(
-                options.Slot, temporarySlot: false, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.Export, cancellationToken: cancellationToken);
-            logger.LogInformation("Created replication slot {Slot} at {Lsn}", options.Slot, slot.ConsistentPoint);
-            if (options.SnapshotMode != SnapshotMode.Never)
-            {
-                await SnapshotAsync(connectionString, slot, tables.Values.ToList(), encoder, cancellationToken);
-            }
+            logger.LogInformation("Resuming from replication slot {Slot}", options.Slot);
         }
 
         if (options.SnapshotMode == SnapshotMode.InitialOnly)
@@ -91,7 +96,26 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
             return;
         }
 
-        await StreamAsync(replication, slot, sql, tables, encoder, cancellationToken);
+        // Stream until cancelled. A failed delivery acknowledges nothing: reconnect and resume from the slot's
+        // confirmed position, so everything not acknowledged is sent again, in order (at-least-once).
+        var backoff = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                await using var replication = new LogicalReplicationConnection(connectionString);
+                await replication.Open(cancellationToken);
+                await StreamAsync(replication, new PgOutputReplicationSlot(options.Slot), sql, tables, encoder, cancellationToken);
+                return;
+            }
+            catch (SinkDeliveryException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref _deliveryFailures);
+                logger.LogWarning("{Error}; nothing acknowledged, resuming from slot {Slot} in {Delay} ms", e.Message, options.Slot, backoff.TotalMilliseconds);
+                await Task.Delay(backoff, cancellationToken);
+                backoff = TimeSpan.FromMilliseconds(Math.Min(options.MaxRetryBackoffMilliseconds, backoff.TotalMilliseconds * 2));
+            }
+        }
     }
 
     private static async Task CheckWalLevelAsync(NpgsqlConnection sql, CancellationToken cancellationToken)
@@ -239,7 +263,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
 
         await sink.PublishAsync(batch, cancellationToken);
         Interlocked.Add(ref _eventsPublished, batch.Count);
-        batch.Clear();
+        batch.Clear(); // the sink has finished with the list
     }
 
     private async Task StreamAsync(
@@ -248,17 +272,18 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
     {
         var relations = new Dictionary<uint, TableInfo?>();
         var batch = new List<ChangeRecord>(options.MaxBatchSize);
+        using var pipeline = new DeliveryPipeline(sink, replication, options.MaxInFlightBatches);
         long? txId = null;
         var commitTime = DateTimeOffset.MinValue;
         ulong? lastCommit = null;
-        var inTransaction = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var heartbeat = HeartbeatAsync(replication, encoder, () => Volatile.Read(ref inTransaction) == 1, stop.Token);
+        var heartbeat = HeartbeatAsync(replication, encoder, pipeline, stop.Token);
         Streaming.TrySetResult();
         try
         {
-            await foreach (var message in replication.StartReplication(slot, new PgOutputReplicationOptions(options.Publication, PgOutputProtocolVersion.V1), cancellationToken))
+            await foreach (var message in replication.StartReplication(slot, new PgOutputReplicationOptions(options.Publication, PgOutputProtocolVersion.V1), pipeline.Cancellation(stop.Token)))
             {
+                pipeline.MessageStarted();
                 switch (message)
                 {
                     case RelationMessage relation:
@@ -275,8 +300,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
                         relations[relation.RelationId] = captured;
                         break;
                     case BeginMessage begin:
-                        await _ackGate.WaitAsync(cancellationToken);
-                        Volatile.Write(ref inTransaction, 1);
+                        pipeline.BeginTransaction();
                         txId = begin.TransactionXid;
                         commitTime = begin.TransactionCommitTimestamp;
                         break;
@@ -313,25 +337,41 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
 
                         break;
                     case CommitMessage commit:
-                        await PublishAsync(batch, cancellationToken);
-                        // Only now, with every event of the transaction accepted by the sink, may the slot move on.
-                        replication.SetReplicationStatus(commit.TransactionEndLsn);
+                        // Delivery is pipelined; the slot moves to this transaction's end only once it and every
+                        // transaction before it are acknowledged by the sink.
+                        await pipeline.SendAsync(TakeBatch(), commit.TransactionEndLsn, cancellationToken);
                         lastCommit = (ulong)commit.CommitLsn;
-                        Volatile.Write(ref inTransaction, 0);
-                        _ackGate.Release();
+                        pipeline.EndTransaction();
                         break;
                 }
 
                 if (batch.Count >= options.MaxBatchSize)
                 {
-                    await PublishAsync(batch, cancellationToken); // large transaction: deliver early, acknowledge at commit
+                    await pipeline.SendAsync(TakeBatch(), null, cancellationToken); // large transaction: deliver early, acknowledge at commit
                 }
+
+                pipeline.MessageDone();
             }
+        }
+        catch (OperationCanceledException) when (pipeline.Failure is not null)
+        {
+            // Cancelled because a delivery failed: report that instead.
         }
         finally
         {
             await stop.CancelAsync();
             await heartbeat;
+        }
+
+        pipeline.ThrowIfFailed();
+        await pipeline.DrainAsync(); // cancelled normally: what is in flight may still be acknowledged
+
+        List<ChangeRecord> TakeBatch()
+        {
+            var taken = new List<ChangeRecord>(batch);
+            Interlocked.Add(ref _eventsPublished, taken.Count);
+            batch.Clear();
+            return taken;
         }
 
         SourceInfo Source(ReplicationMessage message) =>
@@ -351,7 +391,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
     /// On quiet tables, confirm the position PostgreSQL has streamed up to (nothing of ours is pending) so the
     /// slot does not hold WAL forever, and emit a heartbeat record.
     /// </summary>
-    private async Task HeartbeatAsync(LogicalReplicationConnection replication, DebeziumEncoder encoder, Func<bool> busy, CancellationToken cancellationToken)
+    private async Task HeartbeatAsync(LogicalReplicationConnection replication, DebeziumEncoder encoder, DeliveryPipeline pipeline, CancellationToken cancellationToken)
     {
         if (options.HeartbeatIntervalMilliseconds <= 0)
         {
@@ -363,21 +403,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                if (busy() || !await _ackGate.WaitAsync(0, cancellationToken))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    var received = replication.LastReceivedLsn;
-                    await sink.PublishAsync([encoder.Heartbeat((ulong)received)], cancellationToken);
-                    replication.SetReplicationStatus(received);
-                }
-                finally
-                {
-                    _ackGate.Release();
-                }
+                await pipeline.HeartbeatIfIdleAsync(received => encoder.Heartbeat((ulong)received), cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -40,4 +40,10 @@ public sealed class CdcOptions
 
     /// <summary>Largest number of events handed to the sink at once.</summary>
     public int MaxBatchSize { get; set; } = 2_048;
+
+    /// <summary>Transactions handed to the sink but not yet acknowledged, at most (delivery is pipelined; LSNs are confirmed in order).</summary>
+    public int MaxInFlightBatches { get; set; } = 256;
+
+    /// <summary>Longest wait before restarting from the slot after a failed delivery, milliseconds (backoff doubles up to it).</summary>
+    public int MaxRetryBackoffMilliseconds { get; set; } = 30_000;
 }

@@ -6,26 +6,24 @@ namespace Strangler.Cdc.Delivery;
 
 /// <summary>
 /// Kafka delivery: an idempotent producer with acks=all; the record key decides the partition, so events of
-/// one row stay in order. A batch counts as delivered only when every record is acknowledged; while Kafka is
-/// unreachable the batch is retried with backoff and nothing is acknowledged to PostgreSQL.
+/// one row stay in order. librdkafka retries in order within the delivery timeout; a batch that still fails
+/// throws <see cref="SinkDeliveryException"/>, and the engine then acknowledges nothing and restarts from the
+/// slot (with backoff), so later batches can never overtake a failed one.
 /// </summary>
 public sealed class KafkaSink : IChangeSink
 {
     private readonly IProducer<byte[]?, byte[]?> _producer;
-    private readonly KafkaSinkOptions _options;
     private readonly ILogger _logger;
-    private long _failedAttempts;
 
     public KafkaSink(KafkaSinkOptions options, ILogger logger, Action<ProducerConfig>? configure = null)
     {
-        _options = options;
         _logger = logger;
         var config = new ProducerConfig
         {
             BootstrapServers = options.BootstrapServers,
             EnableIdempotence = true,
             Acks = Acks.All,
-            LingerMs = 5,
+            LingerMs = options.LingerMilliseconds,
             MessageTimeoutMs = options.DeliveryTimeoutMilliseconds,
             Partitioner = Partitioner.Murmur2Random, // Kafka's Java default: same key, same partition as Debezium
         };
@@ -33,25 +31,13 @@ public sealed class KafkaSink : IChangeSink
         _producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build();
     }
 
-    /// <summary>Batch deliveries that failed and were retried (Kafka unreachable or refusing).</summary>
-    public long FailedAttempts => Interlocked.Read(ref _failedAttempts);
-
     public async Task PublishAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellationToken)
     {
-        var backoff = TimeSpan.FromMilliseconds(200);
-        while (true)
+        var failure = await TryPublishAsync(records, cancellationToken);
+        if (failure is not null)
         {
-            var failure = await TryPublishAsync(records, cancellationToken);
-            if (failure is null)
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref _failedAttempts);
-            _logger.LogWarning("Kafka delivery failed ({Error}); retrying {Count} records in {Delay} ms, nothing acknowledged meanwhile",
-                failure, records.Count, backoff.TotalMilliseconds);
-            await Task.Delay(backoff, cancellationToken);
-            backoff = TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryBackoffMilliseconds, backoff.TotalMilliseconds * 2));
+            _logger.LogWarning("Kafka delivery of {Count} records failed: {Error}", records.Count, failure);
+            throw new SinkDeliveryException($"Kafka delivery failed: {failure}");
         }
     }
 

@@ -6,9 +6,9 @@ public sealed class KafkaSinkOptions
     /// <summary>Broker list, e.g. <c>127.0.0.1:9092</c>. Empty: the embedded sink is used.</summary>
     public string BootstrapServers { get; set; } = "";
 
-    /// <summary>How long one delivery attempt may take before it is retried, milliseconds.</summary>
+    /// <summary>How long librdkafka keeps retrying a record (in order) before the batch fails, milliseconds.</summary>
     public int DeliveryTimeoutMilliseconds { get; set; } = 30_000;
 
-    /// <summary>Longest wait between retries while Kafka is unreachable, milliseconds.</summary>
-    public int MaxRetryBackoffMilliseconds { get; set; } = 30_000;
+    /// <summary>Producer linger: how long records wait to be batched, milliseconds (latency vs throughput).</summary>
+    public int LingerMilliseconds { get; set; } = 1;
 }

@@ -26,7 +26,7 @@ public static class PostgresBinaries
         {
             if (HasAll(candidate))
             {
-                return candidate;
+                return RealDirectory(candidate);
             }
         }
 
@@ -85,6 +85,16 @@ public static class PostgresBinaries
         {
             return null; // pg_config is not installed
         }
+    }
+
+    /// <summary>
+    /// The folder the binaries really live in: a PATH folder may hold only symlinks to initdb, pg_ctl and
+    /// postgres, while the other tools (pg_recvlogical, psql…) sit beside the targets.
+    /// </summary>
+    private static string RealDirectory(string dir)
+    {
+        var target = new FileInfo(Path.Combine(dir, "initdb")).ResolveLinkTarget(returnFinalTarget: true);
+        return target is null ? Path.GetFullPath(dir) : Path.GetDirectoryName(target.FullName)!;
     }
 
     private static bool HasAll(string dir) => Required.All(name => File.Exists(Path.Combine(dir, name)));

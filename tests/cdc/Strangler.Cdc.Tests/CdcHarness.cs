@@ -18,6 +18,8 @@ public sealed class CdcHarness : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly string _connectionString;
     private CdcEngine? _engine;
+
+    public CdcEngine? Engine => _engine;
     private Task? _run;
 
     public CdcHarness(string connectionString, string name, params string[] tables)

@@ -52,19 +52,28 @@ public sealed class KafkaSinkTests(PostgresDatabase database) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task Publish_KafkaUnreachable_KeepsRetryingAndAcknowledgesNothing()
+    public async Task Engine_KafkaUnreachable_RetriesFromTheSlotAndAcknowledgesNothing()
     {
-        await using var sink = new KafkaSink(
-            new KafkaSinkOptions { BootstrapServers = "127.0.0.1:1", DeliveryTimeoutMilliseconds = 500, MaxRetryBackoffMilliseconds = 200 },
-            NullLogger.Instance);
-        using var cancel = new CancellationTokenSource();
-        var record = new ChangeRecord("t", "k"u8.ToArray(), "v"u8.ToArray(), 1);
+        await using var sink = new KafkaSink(new KafkaSinkOptions { BootstrapServers = "127.0.0.1:1", DeliveryTimeoutMilliseconds = 300 }, NullLogger.Instance);
+        await using var cdc = new CdcHarness(database.ConnectionString, "kafka_down", "public.parcels") { Forward = sink };
+        cdc.Options.MaxRetryBackoffMilliseconds = 200;
+        await cdc.ExecuteAsync("CREATE TABLE parcels (id int PRIMARY KEY)");
+        cdc.Options.SnapshotMode = Strangler.Cdc.Capture.SnapshotMode.Never;
+        await cdc.StartAsync();
+        var before = await ConfirmedLsnAsync();
 
-        var publish = sink.PublishAsync([record], cancel.Token);
-        await Eventually.TrueAsync(() => Task.FromResult(sink.FailedAttempts >= 2), "two failed delivery attempts");
+        await cdc.ExecuteAsync("INSERT INTO parcels VALUES (1)");
+        await Eventually.TrueAsync(() => Task.FromResult(cdc.Engine!.DeliveryFailures >= 2), "two failed deliveries, each followed by a restart from the slot");
 
-        Assert.False(publish.IsCompleted); // still retrying: nothing acknowledged
-        await cancel.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => publish);
+        Assert.Empty(cdc.DataRecords); // nothing was delivered…
+        Assert.Equal(before, await ConfirmedLsnAsync()); // …so nothing was acknowledged
+    }
+
+    private async Task<string> ConfirmedLsnAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = 'slot_kafka_down'", connection);
+        return (string)(await command.ExecuteScalarAsync())!;
     }
 }
