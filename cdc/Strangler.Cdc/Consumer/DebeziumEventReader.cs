@@ -12,6 +12,12 @@ namespace Strangler.Cdc.Consumer;
 /// </summary>
 public static class DebeziumEventReader
 {
+    /// <summary>Decodes a record of our engine (embedded delivery).</summary>
+    public static DebeziumChange Read(Events.ChangeRecord record) =>
+        Read(record.Key is null ? null : System.Text.Encoding.UTF8.GetString(record.Key),
+             record.Value is null ? null : System.Text.Encoding.UTF8.GetString(record.Value),
+             $"{record.Topic}@{record.Lsn}");
+
     /// <summary>Decodes one record; <paramref name="value"/> null is a tombstone.</summary>
     public static DebeziumChange Read(string? key, string? value, string position)
     {

@@ -22,6 +22,7 @@ public sealed class KafkaSinkTests(PostgresDatabase database) : IClassFixture<Po
         await cdc.ExecuteAsync("INSERT INTO riders VALUES (2, 'Bo'); UPDATE riders SET name = 'Ann B' WHERE id = 1; DELETE FROM riders WHERE id = 2;");
         await cdc.WaitForAsync(r => r.Count >= 5, "snapshot, insert, update, delete, tombstone delivered to Kafka");
 
+        // First an independent, plain Kafka consumer…
         using var consumer = new ConsumerBuilder<string?, string?>(new ConsumerConfig
         {
             BootstrapServers = cluster.BootstrapServers,
@@ -49,6 +50,23 @@ public sealed class KafkaSinkTests(PostgresDatabase database) : IClassFixture<Po
         Assert.Null(received[4].Value);
         Assert.Equal(received[3].Key, received[4].Key);
         Assert.Equal(cdc.DataRecords.Select(r => Encoding.UTF8.GetString(r.Key!)), received.Select(r => r.Key));
+
+        // …then the consumer library, in its own group: the same changes, with their positions.
+        using var source = new KafkaChangeSource(cluster.BootstrapServers, "library", ["pg.public.riders"]);
+        using var read = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var viaLibrary = new List<DebeziumChange>();
+        await foreach (var (change, position) in source.ReadAsync(read.Token))
+        {
+            viaLibrary.Add(change);
+            source.Commit(position);
+            if (viaLibrary.Count == 5)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(changes.Select(c => c.Operation), viaLibrary.Select(c => c.Operation));
+        Assert.Equal("Ann B", viaLibrary[2].After!["name"]);
     }
 
     [Fact]
