@@ -71,7 +71,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
 
         await EnsurePublicationAsync(sql, tables.Values, cancellationToken);
         var slotExists = await CheckSlotAsync(sql, cancellationToken);
-        var encoder = new DebeziumEncoder(options, sql.Database, _time);
+        using var encoder = new DebeziumEncoder(options, sql.Database, _time);
 
         if (!slotExists)
         {

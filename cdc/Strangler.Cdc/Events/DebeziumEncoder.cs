@@ -11,15 +11,31 @@ namespace Strangler.Cdc.Events;
 /// types), from column values in PostgreSQL's text output (ISO dates, UTC). See
 /// ../shared/reference/debezium-postgres-format.md and docs/cdc.md.
 /// </summary>
-internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeProvider time)
+internal sealed class DebeziumEncoder : IDisposable
 {
+    private readonly CdcOptions _options;
+    private readonly string _database;
+    private readonly TimeProvider _time;
+
+    public DebeziumEncoder(CdcOptions options, string database, TimeProvider time)
+    {
+        _options = options;
+        _database = database;
+        _time = time;
+        _writer = new Utf8JsonWriter(_buffer, WriterOptions);
+    }
+
+    public void Dispose() => _writer.Dispose();
+
     /// <summary>source.version: this connector, not Debezium's.</summary>
     public const string ConnectorVersion = "strangler-0.1.0";
     private const string SnapshotValues = "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental";
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
     private readonly Dictionary<string, (byte[] Key, byte[] Value)> _schemas = new(StringComparer.Ordinal);
+    private readonly ArrayBufferWriter<byte> _buffer = new(8192);
+    private readonly Utf8JsonWriter _writer;
 
-    public string Topic(TableInfo table) => Sanitize($"{options.TopicPrefix}.{table.Schema}.{table.Name}");
+    public string Topic(TableInfo table) => Sanitize($"{_options.TopicPrefix}.{table.Schema}.{table.Name}");
 
     /// <summary>Forgets cached schemas (a table's definition changed).</summary>
     public void Invalidate(TableInfo table) => _schemas.Remove(table.QualifiedName);
@@ -34,7 +50,7 @@ internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeP
         {
             key = Write(w =>
             {
-                if (options.SchemasEnable)
+                if (_options.SchemasEnable)
                 {
                     w.WriteStartObject();
                     w.WritePropertyName("schema");
@@ -43,17 +59,17 @@ internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeP
                 }
 
                 WriteRow(w, table, keyRow, keyOnly: true);
-                if (options.SchemasEnable)
+                if (_options.SchemasEnable)
                 {
                     w.WriteEndObject();
                 }
             });
         }
 
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         var value = Write(w =>
         {
-            if (options.SchemasEnable)
+            if (_options.SchemasEnable)
             {
                 w.WriteStartObject();
                 w.WritePropertyName("schema");
@@ -72,7 +88,7 @@ internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeP
             w.WriteString("op", op.ToString());
             WriteTimestamps(w, now);
             w.WriteEndObject();
-            if (options.SchemasEnable)
+            if (_options.SchemasEnable)
             {
                 w.WriteEndObject();
             }
@@ -88,7 +104,7 @@ internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeP
     {
         var key = Write(w =>
         {
-            if (options.SchemasEnable)
+            if (_options.SchemasEnable)
             {
                 w.WriteStartObject();
                 w.WritePropertyName("schema");
@@ -97,16 +113,16 @@ internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeP
             }
 
             w.WriteStartObject();
-            w.WriteString("serverName", options.TopicPrefix);
+            w.WriteString("serverName", _options.TopicPrefix);
             w.WriteEndObject();
-            if (options.SchemasEnable)
+            if (_options.SchemasEnable)
             {
                 w.WriteEndObject();
             }
         });
         var value = Write(w =>
         {
-            if (options.SchemasEnable)
+            if (_options.SchemasEnable)
             {
                 w.WriteStartObject();
                 w.WritePropertyName("schema");
@@ -115,14 +131,14 @@ internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeP
             }
 
             w.WriteStartObject();
-            w.WriteNumber("ts_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
+            w.WriteNumber("ts_ms", _time.GetUtcNow().ToUnixTimeMilliseconds());
             w.WriteEndObject();
-            if (options.SchemasEnable)
+            if (_options.SchemasEnable)
             {
                 w.WriteEndObject();
             }
         });
-        return new ChangeRecord(Sanitize($"__debezium-heartbeat.{options.TopicPrefix}"), key, value, lsn);
+        return new ChangeRecord(Sanitize($"__debezium-heartbeat.{_options.TopicPrefix}"), key, value, lsn);
     }
 
     private (byte[] Key, byte[] Value) Schemas(TableInfo table)
@@ -132,7 +148,7 @@ internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeP
             return cached;
         }
 
-        var prefix = $"{options.TopicPrefix}.{table.Schema}.{table.Name}";
+        var prefix = $"{_options.TopicPrefix}.{table.Schema}.{table.Name}";
         var key = Write(w =>
         {
             w.WriteStartObject();
@@ -219,8 +235,8 @@ internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeP
             case ColumnKind.Int64: Plain("int64"); break;
             case ColumnKind.Float: Plain("float"); break;
             case ColumnKind.Double: Plain("double"); break;
-            case ColumnKind.Numeric when options.DecimalHandling == DecimalHandling.String: Plain("string"); break;
-            case ColumnKind.Numeric when options.DecimalHandling == DecimalHandling.Double: Plain("double"); break;
+            case ColumnKind.Numeric when _options.DecimalHandling == DecimalHandling.String: Plain("string"); break;
+            case ColumnKind.Numeric when _options.DecimalHandling == DecimalHandling.Double: Plain("double"); break;
             case ColumnKind.Numeric when column.Scale is { } scale:
                 Logical("bytes", "org.apache.kafka.connect.data.Decimal", () =>
                 {
@@ -242,10 +258,10 @@ internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeP
             case ColumnKind.Uuid: Logical("string", "io.debezium.data.Uuid"); break;
             case ColumnKind.Json: Logical("string", "io.debezium.data.Json"); break;
             case ColumnKind.Enum: Logical("string", "io.debezium.data.Enum", () => w.WriteString("allowed", column.EnumValues ?? "")); break;
-            case ColumnKind.Date: Logical("int32", "io.debezium.time.Date"); break;
-            case ColumnKind.Time: Logical("int64", "io.debezium.time.MicroTime"); break;
-            case ColumnKind.Timestamp: Logical("int64", "io.debezium.time.MicroTimestamp"); break;
-            case ColumnKind.TimestampTz: Logical("string", "io.debezium.time.ZonedTimestamp"); break;
+            case ColumnKind.Date: Logical("int32", "io.debezium._time.Date"); break;
+            case ColumnKind.Time: Logical("int64", "io.debezium._time.MicroTime"); break;
+            case ColumnKind.Timestamp: Logical("int64", "io.debezium._time.MicroTimestamp"); break;
+            case ColumnKind.TimestampTz: Logical("string", "io.debezium._time.ZonedTimestamp"); break;
             case ColumnKind.Bytes: Plain("bytes"); break;
             default: Plain("string"); break;
         }
@@ -289,10 +305,10 @@ internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeP
         w.WriteStartObject();
         w.WriteString("version", ConnectorVersion);
         w.WriteString("connector", "postgresql");
-        w.WriteString("name", options.TopicPrefix);
+        w.WriteString("name", _options.TopicPrefix);
         w.WriteNumber("ts_ms", source.Timestamp.ToUnixTimeMilliseconds());
         w.WriteString("snapshot", source.Snapshot);
-        w.WriteString("db", database);
+        w.WriteString("db", _database);
         var last = source.LastCommitLsn is { } l ? $"\"{l}\"" : "null";
         w.WriteString("sequence", $"[{last},\"{source.Lsn}\"]");
         var micros = UnixMicros(source.Timestamp);
@@ -354,10 +370,10 @@ internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeP
             case ColumnKind.Numeric when text == "NaN":
                 w.WriteNullValue(); // Kafka Connect's Decimal cannot carry NaN
                 break;
-            case ColumnKind.Numeric when options.DecimalHandling == DecimalHandling.String:
+            case ColumnKind.Numeric when _options.DecimalHandling == DecimalHandling.String:
                 w.WriteStringValue(text);
                 break;
-            case ColumnKind.Numeric when options.DecimalHandling == DecimalHandling.Double:
+            case ColumnKind.Numeric when _options.DecimalHandling == DecimalHandling.Double:
                 WriteDouble(w, double.Parse(text, inv));
                 break;
             case ColumnKind.Numeric when column.Scale is { } scale:
@@ -422,7 +438,7 @@ internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeP
         return (negative ? -unscaled : unscaled).ToByteArray(isUnsigned: false, isBigEndian: true);
     }
 
-    /// <summary>io.debezium.time.ZonedTimestamp: UTC ISO-8601 with Z, fraction without trailing zeros.</summary>
+    /// <summary>io.debezium._time.ZonedTimestamp: UTC ISO-8601 with Z, fraction without trailing zeros.</summary>
     internal static string ZonedTimestamp(DateTimeOffset value)
     {
         var utc = value.ToUniversalTime();
@@ -443,15 +459,18 @@ internal sealed class DebeziumEncoder(CdcOptions options, string database, TimeP
         }
     }
 
-    private static byte[] Write(Action<Utf8JsonWriter> write)
+    /// <summary>
+    /// Runs <paramref name="write"/> on the encoder's one reusable writer and buffer (an encoder serves one
+    /// stream at a time) and returns the bytes: one exact-size array per record, no per-record writer.
+    /// </summary>
+    private byte[] Write(Action<Utf8JsonWriter> write)
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            write(writer);
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        write(_writer);
+        _writer.Flush();
+        var bytes = _buffer.WrittenSpan.ToArray();
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        return bytes;
     }
 
     private static string Sanitize(string topic) =>
