@@ -421,13 +421,38 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
             {
                 values[i] = value.IsDBNull ? null
                     : value.IsUnchangedToastedValue ? DebeziumEncoder.UnavailableValue
-                    : await value.Get<string>(cancellationToken);
+                    : await ReadTextAsync(value, cancellationToken);
             }
 
             i++;
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// pgoutput (protocol 1) sends column values in text form: decode the bytes directly instead of going
+    /// through a type converter per value.
+    /// </summary>
+    private static async ValueTask<string> ReadTextAsync(ReplicationValue value, CancellationToken cancellationToken)
+    {
+        var length = value.Length;
+        if (length <= 0)
+        {
+            return "";
+        }
+
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            await using var stream = value.GetStream();
+            await stream.ReadExactlyAsync(buffer.AsMemory(0, length), cancellationToken);
+            return System.Text.Encoding.UTF8.GetString(buffer, 0, length);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>A DEFAULT-identity delete carries only the key: other columns get null, or a zero value when NOT NULL.</summary>

@@ -258,10 +258,10 @@ internal sealed class DebeziumEncoder : IDisposable
             case ColumnKind.Uuid: Logical("string", "io.debezium.data.Uuid"); break;
             case ColumnKind.Json: Logical("string", "io.debezium.data.Json"); break;
             case ColumnKind.Enum: Logical("string", "io.debezium.data.Enum", () => w.WriteString("allowed", column.EnumValues ?? "")); break;
-            case ColumnKind.Date: Logical("int32", "io.debezium._time.Date"); break;
-            case ColumnKind.Time: Logical("int64", "io.debezium._time.MicroTime"); break;
-            case ColumnKind.Timestamp: Logical("int64", "io.debezium._time.MicroTimestamp"); break;
-            case ColumnKind.TimestampTz: Logical("string", "io.debezium._time.ZonedTimestamp"); break;
+            case ColumnKind.Date: Logical("int32", "io.debezium.time.Date"); break;
+            case ColumnKind.Time: Logical("int64", "io.debezium.time.MicroTime"); break;
+            case ColumnKind.Timestamp: Logical("int64", "io.debezium.time.MicroTimestamp"); break;
+            case ColumnKind.TimestampTz: Logical("string", "io.debezium.time.ZonedTimestamp"); break;
             case ColumnKind.Bytes: Plain("bytes"); break;
             default: Plain("string"); break;
         }
@@ -438,7 +438,7 @@ internal sealed class DebeziumEncoder : IDisposable
         return (negative ? -unscaled : unscaled).ToByteArray(isUnsigned: false, isBigEndian: true);
     }
 
-    /// <summary>io.debezium._time.ZonedTimestamp: UTC ISO-8601 with Z, fraction without trailing zeros.</summary>
+    /// <summary>io.debezium.time.ZonedTimestamp: UTC ISO-8601 with Z, fraction without trailing zeros.</summary>
     internal static string ZonedTimestamp(DateTimeOffset value)
     {
         var utc = value.ToUniversalTime();
