@@ -7,7 +7,7 @@ namespace Strangler.Hosting.ServiceDefaults;
 /// Takes the caller's <c>X-Correlation-Id</c> (or makes one), echoes it on the response and attaches it to
 /// every log event of the request, so one id follows a request through proxy, monolith and services.
 /// </summary>
-internal sealed class CorrelationIdMiddleware(RequestDelegate next, bool pushToLogContext)
+internal sealed class CorrelationIdMiddleware(RequestDelegate next)
 {
     public const string HeaderName = "X-Correlation-Id";
     private const int MaxLength = 128;
@@ -25,12 +25,6 @@ internal sealed class CorrelationIdMiddleware(RequestDelegate next, bool pushToL
             context.Response.Headers[HeaderName] = correlationId;
             return Task.CompletedTask;
         });
-        if (!pushToLogContext)
-        {
-            await next(context);
-            return;
-        }
-
         using (LogContext.PushProperty("CorrelationId", correlationId))
         {
             await next(context);

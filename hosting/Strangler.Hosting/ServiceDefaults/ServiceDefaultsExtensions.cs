@@ -54,13 +54,8 @@ public static class ServiceDefaultsExtensions
     public static IHealthChecksBuilder AddPostgresReadiness(this IHealthChecksBuilder checks) =>
         checks.AddCheck<PostgresReadinessCheck>("postgres", tags: [ReadyTag]);
 
-    /// <summary>
-    /// Takes or makes the request's X-Correlation-Id, forwards and echoes it. With
-    /// <paramref name="pushToLogContext"/> every log event of the request carries it; hot paths (the proxy)
-    /// pass false and log it themselves, because the log context's AsyncLocal costs on every await.
-    /// </summary>
-    public static IApplicationBuilder UseCorrelationId(this IApplicationBuilder app, bool pushToLogContext = true) =>
-        app.UseMiddleware<CorrelationIdMiddleware>(pushToLogContext);
+    /// <summary>Takes or makes the request's X-Correlation-Id, forwards and echoes it; every log event of the request carries it.</summary>
+    public static IApplicationBuilder UseCorrelationId(this IApplicationBuilder app) => app.UseMiddleware<CorrelationIdMiddleware>();
 
     /// <summary>Correlation ids, request logging and problem+json for errors; call first in the pipeline.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)

@@ -54,6 +54,7 @@ internal sealed partial class StranglerProxyMiddleware
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        CorrelationIds.Assign(context);
         var route = _table.Current.Match(context.Request);
         var decision = _selector.Decide(route, context);
         var routeId = route?.Id ?? ProxyStats.Unmatched;
@@ -61,6 +62,7 @@ internal sealed partial class StranglerProxyMiddleware
 
         if (decision.Reject)
         {
+            context.Response.Headers[CorrelationIds.HeaderName] = context.TraceIdentifier;
             await TypedResults.Problem(
                 $"Route '{routeId}' is served by a service that is unhealthy, and {context.Request.Method} cannot fall back to the monolith.",
                 statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable").ExecuteAsync(context);
@@ -86,7 +88,7 @@ internal sealed partial class StranglerProxyMiddleware
         ForwarderError error;
         try
         {
-            error = await _forwarder.SendAsync(context, destination, _invoker, route?.RequestConfig ?? _legacyConfig, HttpTransformer.Default);
+            error = await _forwarder.SendAsync(context, destination, _invoker, route?.RequestConfig ?? _legacyConfig, StranglerTransformer.Instance);
         }
         finally
         {
@@ -95,6 +97,7 @@ internal sealed partial class StranglerProxyMiddleware
 
         if (error != ForwarderError.None && !context.Response.HasStarted)
         {
+            context.Response.Headers[CorrelationIds.HeaderName] = context.TraceIdentifier;
             var timedOut = error == ForwarderError.RequestTimedOut;
             await TypedResults.Problem(
                 timedOut ? $"The {backend} did not answer in time." : $"The {backend} could not be reached ({error}).",

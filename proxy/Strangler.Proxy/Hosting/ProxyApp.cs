@@ -77,10 +77,11 @@ public static class ProxyApp
     /// <summary>Admin API on the admin listener only; everything on the public listener is proxied.</summary>
     public static WebApplication MapStranglerProxy(this WebApplication app)
     {
-        // The proxied path logs each request itself (StranglerProxyMiddleware): Serilog's request logging and
-        // log context ride on AsyncLocal state, which halved throughput on this path (bench/proxy-overhead.sh).
-        app.UseCorrelationId(pushToLogContext: false);
+        // The proxied path handles correlation ids and logs each request itself (StranglerProxyMiddleware):
+        // Serilog's request logging and log context ride on AsyncLocal state, which halved throughput on this
+        // path, and a response callback per request cost more (bench/proxy-overhead.sh).
         app.MapWhen(context => !AdminListener.IsAdmin(context), proxy => proxy.UseMiddleware<StranglerProxyMiddleware>());
+        app.UseCorrelationId();
 
         // Admin listener only from here on. Routing is placed here explicitly so endpoint matching never runs
         // on proxied requests.
