@@ -103,7 +103,9 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
         {
             try
             {
-                await using var replication = new LogicalReplicationConnection(connectionString);
+                // Confirmed positions reach the server within a second (Npgsql's default is 10 s), so the slot's
+                // confirmed_flush_lsn, and the lag it shows, stay close to what the sink acknowledged.
+                await using var replication = new LogicalReplicationConnection(connectionString) { WalReceiverStatusInterval = TimeSpan.FromSeconds(1) };
                 await replication.Open(cancellationToken);
                 await StreamAsync(replication, new PgOutputReplicationSlot(options.Slot), sql, tables, encoder, cancellationToken);
                 return;

@@ -48,35 +48,12 @@ internal sealed class DebeziumEncoder : IDisposable
         byte[]? key = null;
         if (table.HasPrimaryKey && keyRow is not null)
         {
-            key = Write(w =>
-            {
-                if (_options.SchemasEnable)
-                {
-                    w.WriteStartObject();
-                    w.WritePropertyName("schema");
-                    w.WriteRawValue(keySchema, skipInputValidation: true);
-                    w.WritePropertyName("payload");
-                }
-
-                WriteRow(w, table, keyRow, keyOnly: true);
-                if (_options.SchemasEnable)
-                {
-                    w.WriteEndObject();
-                }
-            });
+            key = WriteRecord(keySchema, w => WriteRow(w, table, keyRow, keyOnly: true));
         }
 
         var now = _time.GetUtcNow();
-        var value = Write(w =>
+        var value = WriteRecord(valueSchema, w =>
         {
-            if (_options.SchemasEnable)
-            {
-                w.WriteStartObject();
-                w.WritePropertyName("schema");
-                w.WriteRawValue(valueSchema, skipInputValidation: true);
-                w.WritePropertyName("payload");
-            }
-
             w.WriteStartObject();
             w.WritePropertyName("before");
             WriteRowOrNull(w, table, before);
@@ -88,10 +65,6 @@ internal sealed class DebeziumEncoder : IDisposable
             w.WriteString("op", op.ToString());
             WriteTimestamps(w, now);
             w.WriteEndObject();
-            if (_options.SchemasEnable)
-            {
-                w.WriteEndObject();
-            }
         });
         return new ChangeRecord(Topic(table), key, value, source.Lsn);
     }
@@ -102,44 +75,43 @@ internal sealed class DebeziumEncoder : IDisposable
     /// <summary>A heartbeat record (<c>__debezium-heartbeat.prefix</c>).</summary>
     public ChangeRecord Heartbeat(ulong lsn)
     {
-        var key = Write(w =>
+        var key = WriteRecord(HeartbeatKeySchema, w =>
         {
-            if (_options.SchemasEnable)
-            {
-                w.WriteStartObject();
-                w.WritePropertyName("schema");
-                w.WriteRawValue("""{"type":"struct","fields":[{"type":"string","optional":false,"field":"serverName"}],"optional":false,"name":"io.debezium.connector.common.ServerNameKey"}""");
-                w.WritePropertyName("payload");
-            }
-
             w.WriteStartObject();
             w.WriteString("serverName", _options.TopicPrefix);
             w.WriteEndObject();
-            if (_options.SchemasEnable)
-            {
-                w.WriteEndObject();
-            }
         });
-        var value = Write(w =>
+        var value = WriteRecord(HeartbeatValueSchema, w =>
         {
-            if (_options.SchemasEnable)
-            {
-                w.WriteStartObject();
-                w.WritePropertyName("schema");
-                w.WriteRawValue("""{"type":"struct","fields":[{"type":"int64","optional":false,"field":"ts_ms"}],"optional":false,"name":"io.debezium.connector.common.Heartbeat"}""");
-                w.WritePropertyName("payload");
-            }
-
             w.WriteStartObject();
             w.WriteNumber("ts_ms", _time.GetUtcNow().ToUnixTimeMilliseconds());
             w.WriteEndObject();
-            if (_options.SchemasEnable)
-            {
-                w.WriteEndObject();
-            }
         });
         return new ChangeRecord(Sanitize($"__debezium-heartbeat.{_options.TopicPrefix}"), key, value, lsn);
     }
+
+    private static readonly byte[] HeartbeatKeySchema =
+        """{"type":"struct","fields":[{"type":"string","optional":false,"field":"serverName"}],"optional":false,"name":"io.debezium.connector.common.ServerNameKey"}"""u8.ToArray();
+
+    private static readonly byte[] HeartbeatValueSchema =
+        """{"type":"struct","fields":[{"type":"int64","optional":false,"field":"ts_ms"}],"optional":false,"name":"io.debezium.connector.common.Heartbeat"}"""u8.ToArray();
+
+    /// <summary>A key or value: <c>{"schema":…,"payload":…}</c> with schemas enabled, else the payload alone.</summary>
+    private byte[] WriteRecord(byte[] schema, Action<Utf8JsonWriter> payload) => Write(w =>
+    {
+        if (!_options.SchemasEnable)
+        {
+            payload(w);
+            return;
+        }
+
+        w.WriteStartObject();
+        w.WritePropertyName("schema");
+        w.WriteRawValue(schema, skipInputValidation: true);
+        w.WritePropertyName("payload");
+        payload(w);
+        w.WriteEndObject();
+    });
 
     private (byte[] Key, byte[] Value) Schemas(TableInfo table)
     {
