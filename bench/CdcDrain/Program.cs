@@ -78,7 +78,7 @@ finally
 static async Task<TimeSpan> DrainAsync(string cs, string slot, int expected, IChangeSink inner)
 {
     var sink = new CountingSink(inner, expected);
-    using var engine = new CdcEngine(new CdcOptions
+    var engine = new CdcEngine(new CdcOptions
     {
         ConnectionString = cs, Publication = "bench", Slot = slot, Tables = ["public.events"], TopicPrefix = "bench", HeartbeatIntervalMilliseconds = 0,
     }, sink, NullLogger.Instance);
@@ -101,7 +101,7 @@ static async Task<(double P50, double P99, int Count)> LatencyAsync(string cs, s
     await using var kafka = new KafkaSink(new KafkaSinkOptions { BootstrapServers = bootstrap }, NullLogger.Instance);
     var sink = new TimingSink(kafka, latencies);
     using var stop = new CancellationTokenSource();
-    using var engine = new CdcEngine(new CdcOptions
+    var engine = new CdcEngine(new CdcOptions
     {
         ConnectionString = cs, Publication = "bench", Slot = "latency", Tables = ["public.events"], TopicPrefix = "bench", HeartbeatIntervalMilliseconds = 0,
     }, sink, NullLogger.Instance);

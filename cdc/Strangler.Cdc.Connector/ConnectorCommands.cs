@@ -77,7 +77,7 @@ internal static class ConnectorCommands
             });
         logger.LogInformation("Capturing {Tables} into {Sink}", string.Join(", ", options.Tables),
             kafka.BootstrapServers.Length > 0 ? $"Kafka at {kafka.BootstrapServers}" : "standard output (embedded sink)");
-        using var engine = new CdcEngine(options, sink, logger);
+        var engine = new CdcEngine(options, sink, logger);
         using var statsStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var stats = ReportAsync(engine, options, statsSeconds, logger, statsStop.Token);
         try

@@ -15,16 +15,11 @@ namespace Strangler.Cdc.Capture;
 /// snapshot (so nothing is lost or doubled between snapshot and stream); then streams, confirming a
 /// transaction's end LSN to the slot only after the sink accepted all its events (at-least-once).
 /// </summary>
-public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logger, TimeProvider? timeProvider = null) : IDisposable
+public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logger, TimeProvider? timeProvider = null)
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private long _eventsPublished;
     private long _deliveryFailures;
-
-    public void Dispose()
-    {
-        // Nothing to release: connections are scoped to RunAsync.
-    }
 
     /// <summary>Events handed to the sink so far (snapshot and stream).</summary>
     public long EventsPublished => Interlocked.Read(ref _eventsPublished);

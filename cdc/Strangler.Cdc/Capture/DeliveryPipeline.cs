@@ -24,18 +24,6 @@ internal sealed class DeliveryPipeline(IChangeSink sink, LogicalReplicationConne
 
     public Exception? Failure { get; private set; }
 
-    /// <summary>The highest LSN confirmed to the slot by this pipeline.</summary>
-    public NpgsqlLogSequenceNumber Acknowledged
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _acknowledged;
-            }
-        }
-    }
-
     /// <summary>A token cancelled by <paramref name="other"/> or by the first failed delivery.</summary>
     public CancellationToken Cancellation(CancellationToken other) => CancellationTokenSource.CreateLinkedTokenSource(other, _failed.Token).Token;
 

@@ -31,7 +31,6 @@ public static class ProxyApp
             .Validate(o => o.Store.Kind != RouteStoreKind.Postgres || o.Store.ConnectionString.Length > 0, "Proxy:Store:ConnectionString is required with Proxy:Store:Kind=Postgres.")
             .Validate(o => o.Canary.ErrorRateThreshold is >= 0 and <= 1 && o.Canary.MinRequests >= 1 && o.Canary.WindowSeconds >= 1, "Proxy:Canary values are out of range.")
             .ValidateOnStart();
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Cohorts);
         builder.Services.AddSingleton<IOptions<CohortOptions>>(sp => Options.Create(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Cohorts));
         builder.Services.AddSingleton<IOptions<HealthOptions>>(sp => Options.Create(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Health));
         builder.Services.AddSingleton<IOptions<CanaryOptions>>(sp => Options.Create(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Canary));

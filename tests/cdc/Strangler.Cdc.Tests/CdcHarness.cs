@@ -78,7 +78,6 @@ public sealed class CdcHarness : IAsyncDisposable
             }
         }
 
-        _engine?.Dispose();
         await Eventually.TrueAsync(async () => !await SlotActiveAsync(), "the slot to be released");
     }
 

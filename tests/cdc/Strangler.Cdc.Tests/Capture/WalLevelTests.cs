@@ -41,7 +41,7 @@ public sealed class WalLevelTests : IAsyncLifetime
     [Fact]
     public async Task RunAsync_WalLevelReplica_FailsWithOneLineSayingWhatToSet()
     {
-        using var engine = new CdcEngine(
+        var engine = new CdcEngine(
             new CdcOptions { ConnectionString = _cluster!.GetConnectionString("postgres"), Tables = ["public.anything"] },
             new EmbeddedSink((_, _) => ValueTask.CompletedTask), NullLogger.Instance);
 
