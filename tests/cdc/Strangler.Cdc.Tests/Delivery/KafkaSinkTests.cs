@@ -8,13 +8,13 @@ using Strangler.Testing;
 
 namespace Strangler.Cdc.Tests.Delivery;
 
-/// <summary>The engine into Kafka — librdkafka's mock cluster, a real Kafka-protocol broker on loopback — read back by an independent consumer.</summary>
+/// <summary>The engine into a real Kafka-protocol broker (<see cref="TestKafka"/>), read back by an independent consumer.</summary>
 public sealed class KafkaSinkTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
     [Fact]
     public async Task Engine_IntoKafka_ConsumerReadsDebeziumEventsAndTombstoneInOrder()
     {
-        using var cluster = new MockKafkaCluster();
+        await using var cluster = await TestKafka.StartAsync();
         await using var sink = new KafkaSink(new KafkaSinkOptions { BootstrapServers = cluster.BootstrapServers }, NullLogger.Instance);
         await using var cdc = new CdcHarness(database.ConnectionString, "kafka", "public.riders") { Forward = sink };
         await cdc.ExecuteAsync("CREATE TABLE riders (id int PRIMARY KEY, name text NOT NULL); INSERT INTO riders VALUES (1, 'Ann');");
