@@ -81,6 +81,7 @@ static async Task<TimeSpan> DrainAsync(string cs, string slot, int expected, ICh
     var engine = new CdcEngine(new CdcOptions
     {
         ConnectionString = cs, Publication = "bench", Slot = slot, Tables = ["public.events"], TopicPrefix = "bench", HeartbeatIntervalMilliseconds = 0,
+        SnapshotMode = SnapshotMode.Never, // the slot was created up front: drain the backlog only
     }, sink, NullLogger.Instance);
     var watch = Stopwatch.StartNew();
     try
@@ -104,6 +105,7 @@ static async Task<(double P50, double P99, int Count)> LatencyAsync(string cs, s
     var engine = new CdcEngine(new CdcOptions
     {
         ConnectionString = cs, Publication = "bench", Slot = "latency", Tables = ["public.events"], TopicPrefix = "bench", HeartbeatIntervalMilliseconds = 0,
+        SnapshotMode = SnapshotMode.Never,
     }, sink, NullLogger.Instance);
     var run = Task.Run(() => engine.RunAsync(stop.Token));
     await engine.Streaming.Task;

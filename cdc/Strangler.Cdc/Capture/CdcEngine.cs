@@ -66,6 +66,11 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
 
         await EnsurePublicationAsync(sql, tables.Values, cancellationToken);
         var slotExists = await CheckSlotAsync(sql, cancellationToken);
+        if (options.SnapshotMode != SnapshotMode.Never)
+        {
+            slotExists = await DropIfSnapshotInterruptedAsync(sql, slotExists, cancellationToken);
+        }
+
         using var encoder = new DebeziumEncoder(options, sql.Database, _time);
 
         if (!slotExists)
@@ -79,6 +84,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
             {
                 // The exported snapshot lives as long as this replication connection stays idle: read it now.
                 await SnapshotAsync(connectionString, created, tables.Values.ToList(), encoder, cancellationToken);
+                await MarkSnapshotCompleteAsync(sql, cancellationToken);
             }
         }
         else
@@ -113,6 +119,42 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
                 backoff = TimeSpan.FromMilliseconds(Math.Min(options.MaxRetryBackoffMilliseconds, backoff.TotalMilliseconds * 2));
             }
         }
+    }
+
+    /// <summary>
+    /// A slot is created together with its snapshot; if the connector stopped before the snapshot was fully
+    /// delivered, the rows not yet sent would never come from the stream. Such a slot (no completion marker)
+    /// is dropped so the snapshot starts over — the one case where the connector drops a slot itself.
+    /// </summary>
+    private async Task<bool> DropIfSnapshotInterruptedAsync(NpgsqlConnection sql, bool slotExists, CancellationToken cancellationToken)
+    {
+        await using (var create = new NpgsqlCommand(
+            "CREATE TABLE IF NOT EXISTS strangler_cdc_snapshots (slot_name text PRIMARY KEY, completed_at timestamptz NOT NULL)", sql))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var marker = new NpgsqlCommand("SELECT count(*) FROM strangler_cdc_snapshots WHERE slot_name = $1", sql);
+        marker.Parameters.Add(new NpgsqlParameter { Value = options.Slot });
+        var completed = (long)(await marker.ExecuteScalarAsync(cancellationToken))! > 0;
+        if (!slotExists || completed)
+        {
+            return slotExists;
+        }
+
+        logger.LogWarning("The initial snapshot into slot {Slot} did not complete (the connector stopped during it): dropping the slot and starting over", options.Slot);
+        await using var drop = new NpgsqlCommand("SELECT pg_drop_replication_slot($1)", sql);
+        drop.Parameters.Add(new NpgsqlParameter { Value = options.Slot });
+        await drop.ExecuteNonQueryAsync(cancellationToken);
+        return false;
+    }
+
+    private async Task MarkSnapshotCompleteAsync(NpgsqlConnection sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO strangler_cdc_snapshots (slot_name, completed_at) VALUES ($1, now()) ON CONFLICT (slot_name) DO UPDATE SET completed_at = now()", sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = options.Slot });
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task CheckWalLevelAsync(NpgsqlConnection sql, CancellationToken cancellationToken)
