@@ -52,7 +52,8 @@ public sealed class CdcHarness : IAsyncDisposable
     {
         _engine = new CdcEngine(Options, new RecordingSink(this), NullLogger.Instance);
         _run = Task.Run(() => _engine.RunAsync(_stop.Token));
-        await Task.WhenAny(_engine.Streaming.Task, _run).Unwrap();
+        // Deadlines everywhere: a stuck engine fails its test instead of hanging the run.
+        await Task.WhenAny(_engine.Streaming.Task, _run).Unwrap().WaitAsync(TimeSpan.FromMinutes(2));
         if (_run.IsCompleted)
         {
             await _run; // surfaces a configuration error
@@ -70,7 +71,7 @@ public sealed class CdcHarness : IAsyncDisposable
         {
             try
             {
-                await _run;
+                await _run.WaitAsync(TimeSpan.FromMinutes(1));
             }
             catch (Exception e) when (e is OperationCanceledException or CdcConfigurationException)
             {

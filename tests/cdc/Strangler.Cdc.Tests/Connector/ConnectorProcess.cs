@@ -53,7 +53,7 @@ internal sealed class ConnectorProcess : IDisposable
     public async Task KillHardAsync()
     {
         _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
     }
 
     public Task WaitForExitAsync() => _process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
@@ -63,7 +63,7 @@ internal sealed class ConnectorProcess : IDisposable
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
+            _process.WaitForExit(TimeSpan.FromMinutes(1));
         }
 
         _process.Dispose();
