@@ -116,6 +116,28 @@ public sealed class CaptureTests(PostgresDatabase database) : IClassFixture<Post
     }
 
     [Fact]
+    public async Task StoppedDuringTheInitialSnapshot_RestartRedoesTheSnapshot_NoRowIsLost()
+    {
+        // The first connector accepts one snapshot batch, then its sink stalls (as a crash would stop it).
+        await using var first = new CdcHarness(database.ConnectionString, "snap_redo", "public.big") { Forward = new StallAfterFirstBatch() };
+        first.Options.MaxBatchSize = 100;
+        await first.ExecuteAsync("CREATE TABLE big (id int PRIMARY KEY); INSERT INTO big SELECT g FROM generate_series(1, 20000) g;");
+        var run = first.StartAsync();
+        await first.WaitForAsync(r => r.Count >= 100, "the first snapshot batch");
+        await first.StopAsync(); // before the snapshot is complete: no completion marker
+        await Assert.ThrowsAnyAsync<Exception>(() => run); // StartAsync never saw streaming begin
+        var partial = first.DataRecords.Count();
+
+        await using var second = new CdcHarness(database.ConnectionString, "snap_redo", "public.big");
+        await second.StartAsync();
+        await second.ExecuteAsync("INSERT INTO big VALUES (20001)");
+        await second.WaitForAsync(r => r.Any(x => KeyId(x) == 20001), "the insert after the redone snapshot");
+
+        Assert.Equal(100, partial);
+        Assert.Equal(Enumerable.Range(1, 20001).Select(i => (long)i).ToHashSet(), second.DataRecords.Select(KeyId).ToHashSet());
+    }
+
+    [Fact]
     public async Task MissingTable_FailsWithOneClearLine()
     {
         await using var cdc = new CdcHarness(database.ConnectionString, "missing", "public.no_such_table");
@@ -144,5 +166,20 @@ public sealed class CaptureTests(PostgresDatabase database) : IClassFixture<Post
         var error = await Assert.ThrowsAsync<CdcConfigurationException>(second.StartAsync);
 
         Assert.Contains("is in use by another process", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class StallAfterFirstBatch : Strangler.Cdc.Delivery.IChangeSink
+    {
+        private int _calls;
+
+        public async Task PublishAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _calls) > 1)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
