@@ -104,12 +104,26 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
         {
             try
             {
+                if (sql.State != System.Data.ConnectionState.Open)
+                {
+                    await sql.CloseAsync();
+                    await sql.OpenAsync(cancellationToken); // the catalog connection broke with the server
+                }
+
                 // Confirmed positions reach the server within a second (Npgsql's default is 10 s), so the slot's
                 // confirmed_flush_lsn, and the lag it shows, stay close to what the sink acknowledged.
                 await using var replication = new LogicalReplicationConnection(connectionString) { WalReceiverStatusInterval = TimeSpan.FromSeconds(1) };
                 await replication.Open(cancellationToken);
                 await StreamAsync(replication, new PgOutputReplicationSlot(options.Slot), sql, tables, encoder, cancellationToken);
-                return;
+                logger.LogWarning("The replication stream ended; resuming from slot {Slot} in {Delay} ms", options.Slot, backoff.TotalMilliseconds);
+                await Task.Delay(backoff, cancellationToken);
+            }
+            catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Connection lost (server restart, network): nothing unacknowledged is lost, resume from the slot.
+                logger.LogWarning("Replication connection failed ({Error}); resuming from slot {Slot} in {Delay} ms", e.Message, options.Slot, backoff.TotalMilliseconds);
+                await Task.Delay(backoff, cancellationToken);
+                backoff = TimeSpan.FromMilliseconds(Math.Min(options.MaxRetryBackoffMilliseconds, backoff.TotalMilliseconds * 2));
             }
             catch (SinkDeliveryException e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -403,7 +417,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
         }
 
         pipeline.ThrowIfFailed();
-        await pipeline.DrainAsync(); // cancelled normally: what is in flight may still be acknowledged
+        await pipeline.DrainAsync(); // the server ended the stream: confirm what was delivered before reconnecting
 
         List<ChangeRecord> TakeBatch()
         {

@@ -138,6 +138,22 @@ public sealed class CaptureTests(PostgresDatabase database) : IClassFixture<Post
     }
 
     [Fact]
+    public async Task ReplicationConnectionKilledByTheServer_EngineReconnectsAndLosesNothing()
+    {
+        await using var cdc = new CdcHarness(database.ConnectionString, "reconnect", "public.pings");
+        await cdc.ExecuteAsync("CREATE TABLE pings (id int PRIMARY KEY)");
+        await cdc.StartAsync();
+        await cdc.ExecuteAsync("INSERT INTO pings VALUES (1)");
+        await cdc.WaitForAsync(r => r.Count >= 1, "the first insert");
+
+        await cdc.ExecuteAsync("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'slot_reconnect'");
+        await cdc.ExecuteAsync("INSERT INTO pings VALUES (2)");
+        await cdc.WaitForAsync(r => r.Any(x => KeyId(x) == 2), "the insert made after the walsender was killed");
+
+        Assert.Equal(new HashSet<long> { 1, 2 }, cdc.DataRecords.Select(KeyId).ToHashSet());
+    }
+
+    [Fact]
     public async Task MissingTable_FailsWithOneClearLine()
     {
         await using var cdc = new CdcHarness(database.ConnectionString, "missing", "public.no_such_table");
