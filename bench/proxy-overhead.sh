@@ -8,7 +8,7 @@
 # YARP from ~24k to ~8k requests/s, which measures the pinning, not the proxy. nginx runs
 # `worker_processes auto` (2 workers), its correct setting for 2 cores.
 #
-# Usage: bench/proxy-overhead.sh [seconds per run] [rounds]   (defaults: 10 3; medians are reported)
+# Usage: [SPIN=0] bench/proxy-overhead.sh [seconds per run] [rounds]   (defaults: 10 3; medians are reported)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}; rounds=${2:-3}
@@ -21,6 +21,10 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; nginx
 trap cleanup EXIT
 
 export DOTNET_gcServer=0
+# SPIN=0 disables the .NET thread pool's spin-waiting in every .NET process of the run (backend, YARP,
+# strangler): on 2 shared cores the spinning threads compete with wrk, nginx and each other. Default: the
+# runtime's own setting.
+if [ -n "${SPIN:-}" ]; then export DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=$SPIN; fi
 dotnet bench/Backend/bin/Release/net10.0/Strangler.Bench.Backend.dll --urls http://127.0.0.1:7101 >"$work/backend.log" 2>&1 & pids+=($!)
 
 cat >"$work/nginx.conf" <<NGINX
