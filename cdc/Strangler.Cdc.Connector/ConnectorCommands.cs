@@ -122,7 +122,9 @@ internal static class ConnectorCommands
                 {
                 }
 
-                logger.LogInformation("CDC: {Events} events ({Rate:F0}/s), slot lag {LagBytes} bytes", total, (total - previous) / (double)seconds, lag);
+                logger.LogInformation(
+                    "CDC: {Events} events ({Rate:F0}/s), snapshot rows {SnapshotRows}, slot lag {LagBytes} bytes, {LagMs} ms behind the last acknowledged commit",
+                    total, (total - previous) / (double)seconds, engine.SnapshotRows, lag, engine.TimeLag?.TotalMilliseconds);
                 previous = total;
             }
         }

@@ -20,9 +20,17 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private long _eventsPublished;
     private long _deliveryFailures;
+    private long _snapshotRows;
+    private DeliveryPipeline? _pipeline;
 
     /// <summary>Events handed to the sink so far (snapshot and stream).</summary>
     public long EventsPublished => Interlocked.Read(ref _eventsPublished);
+
+    /// <summary>Rows read by the initial snapshot so far.</summary>
+    public long SnapshotRows => Interlocked.Read(ref _snapshotRows);
+
+    /// <summary>How far behind the database the sink is: now minus the commit time of the newest acknowledged transaction.</summary>
+    public TimeSpan? TimeLag => _pipeline?.AcknowledgedCommitTime is { } at ? _time.GetUtcNow() - at : null;
 
     /// <summary>Deliveries that failed (the engine then restarted from the slot).</summary>
     public long DeliveryFailures => Interlocked.Read(ref _deliveryFailures);
@@ -283,6 +291,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
 
                 pending = row;
                 rows++;
+                Interlocked.Increment(ref _snapshotRows);
             }
 
             if (pending is not null)
@@ -326,6 +335,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
         var relations = new Dictionary<uint, TableInfo?>();
         var batch = new List<ChangeRecord>(options.MaxBatchSize);
         using var pipeline = new DeliveryPipeline(sink, replication, options.MaxInFlightBatches);
+        _pipeline = pipeline;
         long? txId = null;
         var commitTime = DateTimeOffset.MinValue;
         ulong? lastCommit = null;
@@ -392,7 +402,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
                     case CommitMessage commit:
                         // Delivery is pipelined; the slot moves to this transaction's end only once it and every
                         // transaction before it are acknowledged by the sink.
-                        await pipeline.SendAsync(TakeBatch(), commit.TransactionEndLsn, cancellationToken);
+                        await pipeline.SendAsync(TakeBatch(), commit.TransactionEndLsn, cancellationToken, commitTime);
                         lastCommit = (ulong)commit.CommitLsn;
                         pipeline.EndTransaction();
                         break;

@@ -14,7 +14,7 @@ namespace Strangler.Cdc.Capture;
 internal sealed class DeliveryPipeline(IChangeSink sink, LogicalReplicationConnection replication, int maxInFlight) : IDisposable
 {
     private readonly object _lock = new();
-    private readonly Queue<(Task Delivery, NpgsqlLogSequenceNumber? EndLsn)> _inFlight = new();
+    private readonly Queue<(Task Delivery, NpgsqlLogSequenceNumber? EndLsn, DateTimeOffset? CommitTime)> _inFlight = new();
     private readonly CancellationTokenSource _failed = new();
     private bool _inTransaction;
     private bool _inMessage;
@@ -23,6 +23,9 @@ internal sealed class DeliveryPipeline(IChangeSink sink, LogicalReplicationConne
     private NpgsqlLogSequenceNumber _acknowledged;
 
     public Exception? Failure { get; private set; }
+
+    /// <summary>Commit time of the newest transaction the sink acknowledged (for the time lag).</summary>
+    public DateTimeOffset? AcknowledgedCommitTime { get; private set; }
 
     /// <summary>A token cancelled by <paramref name="other"/> or by the first failed delivery.</summary>
     public CancellationToken Cancellation(CancellationToken other) => CancellationTokenSource.CreateLinkedTokenSource(other, _failed.Token).Token;
@@ -62,7 +65,7 @@ internal sealed class DeliveryPipeline(IChangeSink sink, LogicalReplicationConne
     }
 
     /// <summary>Hands <paramref name="records"/> to the sink; <paramref name="endLsn"/> is confirmed once they (and all before) are delivered.</summary>
-    public async Task SendAsync(List<ChangeRecord> records, NpgsqlLogSequenceNumber? endLsn, CancellationToken cancellationToken)
+    public async Task SendAsync(List<ChangeRecord> records, NpgsqlLogSequenceNumber? endLsn, CancellationToken cancellationToken, DateTimeOffset? commitTime = null)
     {
         ThrowIfFailed();
         while (true)
@@ -90,7 +93,7 @@ internal sealed class DeliveryPipeline(IChangeSink sink, LogicalReplicationConne
         var delivery = records.Count == 0 ? Task.CompletedTask : sink.PublishAsync(records, cancellationToken);
         lock (_lock)
         {
-            _inFlight.Enqueue((delivery, endLsn));
+            _inFlight.Enqueue((delivery, endLsn, commitTime));
         }
 
         _ = delivery.ContinueWith(_ => Advance(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -163,7 +166,7 @@ internal sealed class DeliveryPipeline(IChangeSink sink, LogicalReplicationConne
         {
             while (_inFlight.Count > 0 && _inFlight.Peek().Delivery.IsCompleted)
             {
-                var (delivery, endLsn) = _inFlight.Peek();
+                var (delivery, endLsn, commitTime) = _inFlight.Peek();
                 if (!delivery.IsCompletedSuccessfully)
                 {
                     if (Failure is null && !delivery.IsCanceled)
@@ -179,6 +182,7 @@ internal sealed class DeliveryPipeline(IChangeSink sink, LogicalReplicationConne
                 if (endLsn is { } lsn)
                 {
                     _acknowledged = lsn;
+                    AcknowledgedCommitTime = commitTime ?? AcknowledgedCommitTime;
                     replication.SetReplicationStatus(lsn);
                 }
             }

@@ -45,6 +45,8 @@ public sealed class CaptureTests(PostgresDatabase database) : IClassFixture<Post
         Assert.All(records.GroupBy(KeyId), g => Assert.Contains(Payload(g.First()).GetProperty("op").GetString(), new[] { "r", "c" }));
         Assert.Equal("last", Payload(records.Last(r => Payload(r).GetProperty("op").GetString() == "r")).GetProperty("source").GetProperty("snapshot").GetString());
         Assert.Equal("first", Payload(records[0]).GetProperty("source").GetProperty("snapshot").GetString());
+        Assert.Equal(records.Count(r => Payload(r).GetProperty("op").GetString() == "r"), cdc.Engine!.SnapshotRows);
+        await Eventually.TrueAsync(() => Task.FromResult(cdc.Engine.TimeLag is not null), "a time lag once a streamed transaction is acknowledged");
     }
 
     [Fact]
