@@ -49,7 +49,8 @@ internal static class ConnectorCommands
 
     private static async Task<int> RunConnectorAsync(string[] args, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // Configuration only (appsettings.json beside the binary, environment, command line): no web host.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var section = builder.Configuration.GetSection(CdcOptions.SectionName);
         var options = section.Get<CdcOptions>() ?? new CdcOptions();
         if (options.Tables.Count == 0)

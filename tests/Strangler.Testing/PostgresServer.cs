@@ -17,14 +17,7 @@ public sealed class PostgresServer
 
     private readonly NpgsqlConnectionStringBuilder _admin;
 
-    private PostgresServer(string adminConnectionString, string kind)
-    {
-        _admin = new NpgsqlConnectionStringBuilder(adminConnectionString);
-        Kind = kind;
-    }
-
-    /// <summary>"testcontainers" or "local".</summary>
-    public string Kind { get; }
+    private PostgresServer(string adminConnectionString) => _admin = new NpgsqlConnectionStringBuilder(adminConnectionString);
 
     /// <summary>The server, started on first use and stopped when the test process exits.</summary>
     public static async Task<PostgresServer> GetAsync()
@@ -48,7 +41,7 @@ public sealed class PostgresServer
     public async Task<string> CreateDatabaseAsync(string prefix)
     {
         var name = $"{Sanitize(prefix)}_{Guid.NewGuid():N}"[..Math.Min(63, Sanitize(prefix).Length + 33)];
-        await ExecuteAsync($"CREATE DATABASE \"{name}\"");
+        await Sql.ExecuteAsync(_admin.ConnectionString, $"CREATE DATABASE \"{name}\"");
         return ConnectionString(name);
     }
 
@@ -57,15 +50,7 @@ public sealed class PostgresServer
     {
         var name = new NpgsqlConnectionStringBuilder(connectionString).Database!;
         NpgsqlConnection.ClearAllPools();
-        await ExecuteAsync($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_admin.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
+        await Sql.ExecuteAsync(_admin.ConnectionString, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
     }
 
     private static async Task<PostgresServer> StartAsync()
@@ -78,8 +63,7 @@ public sealed class PostgresServer
             await container.StartAsync();
             AppDomain.CurrentDomain.ProcessExit += (_, _) => container.DisposeAsync().AsTask().GetAwaiter().GetResult();
             return new PostgresServer(
-                new NpgsqlConnectionStringBuilder(container.GetConnectionString()) { Database = "postgres" }.ConnectionString,
-                "testcontainers");
+                new NpgsqlConnectionStringBuilder(container.GetConnectionString()) { Database = "postgres" }.ConnectionString);
         }
 
         var folder = Path.Combine(Path.GetTempPath(), $"strangler-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
@@ -100,7 +84,7 @@ public sealed class PostgresServer
                 // Best effort: a temp folder left behind is harmless.
             }
         };
-        return new PostgresServer(cluster.GetConnectionString("postgres"), "local");
+        return new PostgresServer(cluster.GetConnectionString("postgres"));
     }
 
     private static string Sanitize(string prefix) =>

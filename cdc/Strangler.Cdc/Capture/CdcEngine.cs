@@ -339,12 +339,13 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
         long? txId = null;
         var commitTime = DateTimeOffset.MinValue;
         ulong? lastCommit = null;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Streaming and heartbeats stop when asked, or as soon as a delivery fails.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, pipeline.Failed);
         var heartbeat = HeartbeatAsync(replication, encoder, pipeline, stop.Token);
         Streaming.TrySetResult();
         try
         {
-            await foreach (var message in replication.StartReplication(slot, new PgOutputReplicationOptions(options.Publication, PgOutputProtocolVersion.V1), pipeline.Cancellation(stop.Token)))
+            await foreach (var message in replication.StartReplication(slot, new PgOutputReplicationOptions(options.Publication, PgOutputProtocolVersion.V1), stop.Token))
             {
                 pipeline.MessageStarted();
                 switch (message)

@@ -27,8 +27,8 @@ internal sealed class DeliveryPipeline(IChangeSink sink, LogicalReplicationConne
     /// <summary>Commit time of the newest transaction the sink acknowledged (for the time lag).</summary>
     public DateTimeOffset? AcknowledgedCommitTime { get; private set; }
 
-    /// <summary>A token cancelled by <paramref name="other"/> or by the first failed delivery.</summary>
-    public CancellationToken Cancellation(CancellationToken other) => CancellationTokenSource.CreateLinkedTokenSource(other, _failed.Token).Token;
+    /// <summary>Cancelled by the first failed delivery.</summary>
+    public CancellationToken Failed => _failed.Token;
 
     /// <summary>The stream loop is handling a message (its LSN must not be confirmed by a heartbeat).</summary>
     public void MessageStarted()

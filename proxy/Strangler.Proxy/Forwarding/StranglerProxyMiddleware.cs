@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using Strangler.Hosting.ServiceDefaults;
 using Strangler.Proxy.Health;
 using Strangler.Proxy.Routing;
 using Strangler.Proxy.Safety;
@@ -54,7 +55,7 @@ internal sealed partial class StranglerProxyMiddleware
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        CorrelationIds.Assign(context);
+        CorrelationId.Assign(context);
         var route = _table.Current.Match(context.Request);
         var decision = _selector.Decide(route, context);
         var routeId = route?.Id ?? ProxyStats.Unmatched;
@@ -62,7 +63,7 @@ internal sealed partial class StranglerProxyMiddleware
 
         if (decision.Reject)
         {
-            context.Response.Headers[CorrelationIds.HeaderName] = context.TraceIdentifier;
+            context.Response.Headers[CorrelationId.HeaderName] = context.TraceIdentifier;
             await TypedResults.Problem(
                 $"Route '{routeId}' is served by a service that is unhealthy, and {context.Request.Method} cannot fall back to the monolith.",
                 statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable").ExecuteAsync(context);
@@ -97,7 +98,7 @@ internal sealed partial class StranglerProxyMiddleware
 
         if (error != ForwarderError.None && !context.Response.HasStarted)
         {
-            context.Response.Headers[CorrelationIds.HeaderName] = context.TraceIdentifier;
+            context.Response.Headers[CorrelationId.HeaderName] = context.TraceIdentifier;
             var timedOut = error == ForwarderError.RequestTimedOut;
             await TypedResults.Problem(
                 timedOut ? $"The {backend} did not answer in time." : $"The {backend} could not be reached ({error}).",

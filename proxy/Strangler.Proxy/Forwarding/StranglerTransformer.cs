@@ -1,3 +1,4 @@
+using Strangler.Hosting.ServiceDefaults;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Strangler.Proxy.Forwarding;
@@ -14,7 +15,7 @@ internal sealed class StranglerTransformer : HttpTransformer
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
-        httpContext.Response.Headers[CorrelationIds.HeaderName] = httpContext.TraceIdentifier;
+        httpContext.Response.Headers[CorrelationId.HeaderName] = httpContext.TraceIdentifier;
         return proceed;
     }
 }

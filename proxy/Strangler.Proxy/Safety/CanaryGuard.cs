@@ -16,6 +16,10 @@ internal sealed class CanaryGuard(
     private const int Slots = 10;
     private readonly CanaryOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, Window> _windows = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _rollbacks = new(StringComparer.Ordinal);
+
+    /// <summary>Automatic rollbacks decided for <paramref name="routeId"/> since start (counted when decided, before the change lands).</summary>
+    public long RollbacksFor(string routeId) => _rollbacks.GetValueOrDefault(routeId);
 
     public void Record(CompiledRoute route, bool error)
     {
@@ -31,6 +35,7 @@ internal sealed class CanaryGuard(
             return;
         }
 
+        _rollbacks.AddOrUpdate(route.Id, 1, (_, n) => n + 1);
         var reason = $"automatic: service error rate {(double)errors / total:P0} ({errors} of {total} requests) over {_options.WindowSeconds} s exceeded {_options.ErrorRateThreshold:P0}";
         logger.LogWarning("Canary of route {RouteId} rolling back: {Reason}", route.Id, reason);
         _ = Task.Run(async () =>

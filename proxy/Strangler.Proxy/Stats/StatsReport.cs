@@ -6,7 +6,7 @@ using Strangler.Proxy.Routing;
 namespace Strangler.Proxy.Stats;
 
 /// <summary>Renders the statistics for /admin/stats (JSON) and /metrics (Prometheus text format).</summary>
-internal sealed class StatsReport(ProxyStats stats, RouteTableHolder table, ServiceHealth health)
+internal sealed class StatsReport(ProxyStats stats, RouteTableHolder table, ServiceHealth health, Safety.CanaryGuard guard)
 {
     private static readonly double[] Quantiles = [0.5, 0.95, 0.99];
 
@@ -27,6 +27,7 @@ internal sealed class StatsReport(ProxyStats stats, RouteTableHolder table, Serv
                     id,
                     stage = route?.Stage.ToString().ToLowerInvariant(),
                     weight = route?.Definition.Weight,
+                    autoRollbacks = guard.RollbacksFor(id),
                     backends = stats.Requests.Where(r => r.Key.Route == id)
                         .ToDictionary(r => r.Key.Backend.ToString().ToLowerInvariant(), r => Describe(r.Value)),
                     shadow = shadow is null ? null : new

@@ -82,22 +82,13 @@ public sealed class CdcHarness : IAsyncDisposable
         await Eventually.TrueAsync(async () => !await SlotActiveAsync(), "the slot to be released");
     }
 
-    public async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task ExecuteAsync(string sql) => Sql.ExecuteAsync(_connectionString, sql);
 
-    private async Task<bool> SlotActiveAsync()
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT coalesce(bool_or(active), false) FROM pg_replication_slots WHERE slot_name = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = Options.Slot });
-        return (bool)(await command.ExecuteScalarAsync())!;
-    }
+    /// <summary>Whether a walsender currently holds <paramref name="slot"/>.</summary>
+    public static Task<bool> SlotActiveAsync(string connectionString, string slot) =>
+        Sql.ScalarAsync<bool>(connectionString, $"SELECT coalesce(bool_or(active), false) FROM pg_replication_slots WHERE slot_name = '{slot}'");
+
+    private Task<bool> SlotActiveAsync() => SlotActiveAsync(_connectionString, Options.Slot);
 
     private sealed class RecordingSink(CdcHarness harness) : IChangeSink
     {

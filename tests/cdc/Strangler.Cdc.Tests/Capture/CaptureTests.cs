@@ -172,13 +172,7 @@ public sealed class CaptureTests(PostgresDatabase database) : IClassFixture<Post
         await using var first = new CdcHarness(database.ConnectionString, "busy", "public.busy");
         await first.ExecuteAsync("CREATE TABLE busy (id int PRIMARY KEY)");
         await first.StartAsync();
-        await Eventually.TrueAsync(async () =>
-        {
-            await using var connection = new NpgsqlConnection(database.ConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT coalesce(bool_or(active), false) FROM pg_replication_slots WHERE slot_name = 'slot_busy'", connection);
-            return (bool)(await command.ExecuteScalarAsync())!;
-        }, "the first connector to hold the slot");
+        await Eventually.TrueAsync(() => CdcHarness.SlotActiveAsync(database.ConnectionString, "slot_busy"), "the first connector to hold the slot");
         var second = new CdcHarness(database.ConnectionString, "busy", "public.busy");
 
         var error = await Assert.ThrowsAsync<CdcConfigurationException>(second.StartAsync);

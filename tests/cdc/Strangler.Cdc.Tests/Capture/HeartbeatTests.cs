@@ -1,18 +1,9 @@
-using Npgsql;
 using Strangler.Testing;
 
 namespace Strangler.Cdc.Tests.Capture;
 
 public sealed class HeartbeatTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
-    private async Task<string> ScalarAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (await command.ExecuteScalarAsync())?.ToString() ?? "";
-    }
-
     [Fact]
     public async Task QuietCapturedTable_WritesElsewhere_HeartbeatsAdvanceTheSlotAndAreEmitted()
     {
@@ -22,9 +13,9 @@ public sealed class HeartbeatTests(PostgresDatabase database) : IClassFixture<Po
         await cdc.StartAsync();
 
         await cdc.ExecuteAsync("INSERT INTO busy_elsewhere SELECT g FROM generate_series(1, 1000) g");
-        var after = await ScalarAsync("SELECT pg_current_wal_lsn()::text");
-        await Eventually.TrueAsync(async () =>
-            await ScalarAsync($"SELECT confirmed_flush_lsn >= '{after}'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'slot_heartbeat'") == "True",
+        var after = await Sql.ScalarAsync<string>(database.ConnectionString, "SELECT pg_current_wal_lsn()::text");
+        await Eventually.TrueAsync(() => Sql.ScalarAsync<bool>(database.ConnectionString,
+                $"SELECT confirmed_flush_lsn >= '{after}'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'slot_heartbeat'"),
             "the slot to confirm past the other table's writes", 30_000);
 
         var heartbeat = cdc.Records.First(r => r.Topic == "__debezium-heartbeat.pg");

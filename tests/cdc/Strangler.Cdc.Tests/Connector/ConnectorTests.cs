@@ -14,13 +14,7 @@ public sealed class ConnectorTests(PostgresDatabase database) : IClassFixture<Po
         "--Cdc:TopicPrefix=storm", "--Cdc:SchemasEnable=false", "--Cdc:StatsIntervalSeconds=0", "--Log:MinimumLevel=Warning",
     ];
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task ExecuteAsync(string sql) => Sql.ExecuteAsync(database.ConnectionString, sql);
 
     [Fact]
     public async Task Run_MissingTable_ExitsNonZeroWithOneLine()

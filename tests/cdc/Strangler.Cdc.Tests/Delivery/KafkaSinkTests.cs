@@ -87,11 +87,6 @@ public sealed class KafkaSinkTests(PostgresDatabase database) : IClassFixture<Po
         Assert.Equal(before, await ConfirmedLsnAsync()); // …so nothing was acknowledged
     }
 
-    private async Task<string> ConfirmedLsnAsync()
-    {
-        await using var connection = new Npgsql.NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = 'slot_kafka_down'", connection);
-        return (string)(await command.ExecuteScalarAsync())!;
-    }
+    private Task<string> ConfirmedLsnAsync() => Sql.ScalarAsync<string>(
+        database.ConnectionString, "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = 'slot_kafka_down'");
 }

@@ -26,17 +26,17 @@ public sealed class SeederTests(PostgresDatabase database) : IClassFixture<Postg
             Assert.Contains(schemaBefore, d => d.Contains("FOREIGN KEY (passenger_id)", StringComparison.Ordinal));
 
             Assert.Equal((1_000, 10_000, 50_000), (result.Drivers, result.Passengers, result.Trips));
-            Assert.Equal(1_000L, await ScalarAsync(dataSource, "SELECT count(*) FROM drivers"));
-            Assert.Equal(10_000L, await ScalarAsync(dataSource, "SELECT count(*) FROM passengers"));
-            Assert.Equal(50_000L, await ScalarAsync(dataSource, "SELECT count(*) FROM trips"));
+            Assert.Equal(1_000L, await Sql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM drivers"));
+            Assert.Equal(10_000L, await Sql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM passengers"));
+            Assert.Equal(50_000L, await Sql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM trips"));
             // Every on-trip driver has exactly one active trip, and nobody else has one.
             Assert.Equal(
-                await ScalarAsync(dataSource, "SELECT count(*) FROM drivers WHERE status = 'on_trip'"),
-                await ScalarAsync(dataSource, "SELECT count(*) FROM trips WHERE status IN ('assigned', 'in_progress')"));
-            Assert.Equal(0L, await ScalarAsync(dataSource, "SELECT count(*) FROM trips WHERE status = 'completed' AND fare IS NULL"));
-            Assert.Equal(0L, await ScalarAsync(dataSource, "SELECT count(*) FROM drivers WHERE rating_count > 0 AND rating IS NULL"));
+                await Sql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM drivers WHERE status = 'on_trip'"),
+                await Sql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM trips WHERE status IN ('assigned', 'in_progress')"));
+            Assert.Equal(0L, await Sql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM trips WHERE status = 'completed' AND fare IS NULL"));
+            Assert.Equal(0L, await Sql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM drivers WHERE rating_count > 0 AND rating IS NULL"));
             // Identity continues after the seeded ids.
-            Assert.Equal(50_001L, await ScalarAsync(dataSource, "SELECT nextval(pg_get_serial_sequence('trips', 'id'))"));
+            Assert.Equal(50_001L, await Sql.ScalarAsync<long>(dataSource, "SELECT nextval(pg_get_serial_sequence('trips', 'id'))"));
         }
         finally
         {
@@ -70,10 +70,10 @@ public sealed class SeederTests(PostgresDatabase database) : IClassFixture<Postg
             var error = await Assert.ThrowsAsync<SeedRefusedException>(() =>
                 Seeder.SeedAsync(dataSource, new SeedOptions { Drivers = 20, Passengers = 20, Trips = 20 }, new PricingOptions(), CancellationToken.None));
             Assert.Contains("--reset", error.Message, StringComparison.Ordinal);
-            Assert.Equal(10L, await ScalarAsync(dataSource, "SELECT count(*) FROM drivers"));
+            Assert.Equal(10L, await Sql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM drivers"));
 
             await Seeder.SeedAsync(dataSource, new SeedOptions { Drivers = 20, Passengers = 20, Trips = 20, Reset = true }, new PricingOptions(), CancellationToken.None);
-            Assert.Equal(20L, await ScalarAsync(dataSource, "SELECT count(*) FROM drivers"));
+            Assert.Equal(20L, await Sql.ScalarAsync<long>(dataSource, "SELECT count(*) FROM drivers"));
         }
         finally
         {
@@ -108,10 +108,4 @@ public sealed class SeederTests(PostgresDatabase database) : IClassFixture<Postg
         SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace
         ORDER BY 1
         """);
-
-    private static async Task<long> ScalarAsync(NpgsqlDataSource dataSource, string sql)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
 }

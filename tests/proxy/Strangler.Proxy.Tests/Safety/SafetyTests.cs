@@ -86,6 +86,7 @@ public sealed class SafetyTests(SafetyStack stack) : IClassFixture<SafetyStack>
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         Assert.Equal("legacy", after.Headers.GetValues("X-Strangler-Backend").Single());
         Assert.Equal("auto-rollback", audit[0].GetProperty("action").GetString());
+        Assert.Equal(1, (await stack.Proxy.RouteStatsAsync("guarded")).GetProperty("autoRollbacks").GetInt64());
         Assert.Equal("canary-guard", audit[0].GetProperty("actor").GetString());
         Assert.Contains("error rate", audit[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
         await stack.Proxy.Admin.DeleteAsync("/admin/routes/guarded");
@@ -97,13 +98,21 @@ public sealed class SafetyTests(SafetyStack stack) : IClassFixture<SafetyStack>
         await using var fake = await FakeService.StartAsync(stack.LegacyAddress);
         await stack.Proxy.PutRouteAsync("few-errors", new { path = "/readyz", destinations = new[] { fake.Address.ToString() }, stage = "canary", weight = 100 });
         fake.FailWith = 500;
+        // One connection: Kestrel handles its requests one after another, so once the last (unmatched) request
+        // is answered, the guard has seen all nine failures and made its decision.
+        using var oneConnection = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = stack.Proxy.Public.BaseAddress };
 
         for (var i = 0; i < 9; i++)
         {
-            (await stack.Proxy.Public.GetAsync("/readyz")).Dispose();
+            (await oneConnection.GetAsync("/readyz")).Dispose();
         }
 
+        (await oneConnection.GetAsync("/api/drivers?pageSize=1")).Dispose();
+        var stats = await stack.Proxy.RouteStatsAsync("few-errors");
         var route = await stack.Proxy.GetJsonAsync("/admin/routes/few-errors");
+
+        Assert.Equal(9, stats.GetProperty("backends").GetProperty("service").GetProperty("status").GetProperty("5xx").GetInt64());
+        Assert.Equal(0, stats.GetProperty("autoRollbacks").GetInt64());
         Assert.Equal("canary", route.GetProperty("stage").GetString());
         await stack.Proxy.Admin.DeleteAsync("/admin/routes/few-errors");
     }
