@@ -10,7 +10,8 @@ try
     await app.WaitForShutdownAsync();
     return 0;
 }
-catch (Exception e) when (e is Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException or IOException)
+catch (Exception e) when (e is Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException or IOException
+    or Strangler.Proxy.Persistence.RouteStoreException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;

@@ -13,6 +13,12 @@ public sealed class ProxyOptions
 {
     public const string SectionName = "Proxy";
 
+    /// <summary>
+    /// This proxy's name in the Via header it adds to forwarded requests; a request arriving with it already
+    /// looped back and is refused (508). Replicas share it; chained strangler proxies need different names.
+    /// </summary>
+    public string Name { get; set; } = "strangler";
+
     /// <summary>The monolith: every request no route sends elsewhere goes here.</summary>
     public string LegacyUrl { get; set; } = "http://127.0.0.1:5080";
 

@@ -1,25 +1,18 @@
 using System.Net.Mail;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RideShare.Monolith.Data;
+using Strangler.Hosting.Http;
 
 namespace RideShare.Monolith.Http;
 
 /// <summary>Collects every invalid field of a request, so one 400 names them all.</summary>
 internal sealed class ValidationErrors
 {
-    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+    private readonly FieldErrors _errors = new();
 
-    public bool Any => _errors.Count > 0;
+    public bool Any => _errors.Any;
 
-    public void Add(string field, string message)
-    {
-        if (!_errors.TryGetValue(field, out var list))
-        {
-            _errors[field] = list = [];
-        }
-
-        list.Add(message);
-    }
+    public void Add(string field, string message) => _errors.Add(field, message);
 
     public string? RequiredText(string field, string? value, int maxLength)
     {
@@ -105,8 +98,5 @@ internal sealed class ValidationErrors
     }
 
     public ValidationProblem ToProblem() =>
-        TypedResults.ValidationProblem(
-            _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal),
-            detail: $"Invalid fields: {string.Join(", ", _errors.Keys)}.",
-            title: "The request is invalid.");
+        _errors.ToProblem("The request is invalid.", $"Invalid fields: {string.Join(", ", _errors.Fields)}.");
 }

@@ -1,11 +1,17 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Strangler.Hosting.Http;
 using Strangler.Proxy.Persistence;
 using Strangler.Proxy.Routing;
 using Strangler.Proxy.Stats;
 
 namespace Strangler.Proxy.Admin;
 
-/// <summary>The admin API: route table reads and changes, stats, audit, Prometheus metrics.</summary>
+/// <summary>
+/// The admin API: route table reads and changes, stats, audit, Prometheus metrics. Handlers read their JSON
+/// bodies themselves (<see cref="AdminBody"/>, <see cref="JsonFields"/>) so every bad input is a 400 naming
+/// the field, never a binding exception.
+/// </summary>
 internal static class AdminApi
 {
     private const string Actor = "admin-api";
@@ -22,61 +28,108 @@ internal static class AdminApi
         admin.MapPost("/routes/{id}/rollback", Rollback);
         admin.MapGet("/stats", (StatsReport report) => TypedResults.Ok(report.Build()));
         admin.MapGet("/audit", ReadAudit);
-        app.MapGet("/metrics", (StatsReport report) => TypedResults.Text(report.Prometheus(), "text/plain; version=0.0.4"));
+        app.MapGet("/metrics", (StatsReport report) => TypedResults.Text(report.Prometheus(), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapGet("/healthz", () => TypedResults.Ok("Healthy"));
         return app;
     }
 
-    public static Results<Ok<RouteDefinition>, ProblemHttpResult> GetRoute(string id, RouteTableHolder table) =>
-        table.Current.Find(id) is { } route ? TypedResults.Ok(route.Definition) : TypedResults.Problem(
-            $"Route '{id}' does not exist.", statusCode: StatusCodes.Status404NotFound, title: "Not Found");
+    public static IResult GetRoute(string id, RouteTableHolder table) =>
+        table.Current.Find(id) is { } route ? TypedResults.Ok(route.Definition) : AdminProblems.RouteNotFound(id);
 
-    public static async Task<IResult> CreateRoute(RouteDefinition route, string? reason, RouteChangeService changes, CancellationToken cancellationToken) =>
-        ToResult(await changes.CreateAsync(route, reason, Actor, cancellationToken), route.Id, created: true);
-
-    public static async Task<IResult> PutRoute(string id, RouteDefinition route, string? reason, RouteChangeService changes, CancellationToken cancellationToken)
+    public static async Task<IResult> CreateRoute(HttpRequest request, RouteChangeService changes, CancellationToken cancellationToken)
     {
-        if (route.Id.Length > 0 && route.Id != id)
-        {
-            return Invalid($"The body's id '{route.Id}' differs from the path's '{id}'.");
-        }
-
-        return ToResult(await changes.UpsertAsync(route with { Id = id }, reason, Actor, cancellationToken), id);
+        var (route, reason, problem) = await ReadRouteAsync(request, pathId: null, cancellationToken);
+        return problem ?? ToResult(await changes.CreateAsync(route!, reason, Actor, cancellationToken), route!.Id, created: true);
     }
 
-    public static async Task<IResult> DeleteRoute(string id, string? reason, RouteChangeService changes, CancellationToken cancellationToken) =>
-        ToResult(await changes.DeleteAsync(id, reason, Actor, cancellationToken), id);
-
-    public static async Task<IResult> ChangeStage(string id, StageChangeRequest request, RouteChangeService changes, CancellationToken cancellationToken)
+    public static async Task<IResult> PutRoute(string id, HttpRequest request, RouteChangeService changes, CancellationToken cancellationToken)
     {
-        if (!Enum.TryParse<Stage>(request.Stage, ignoreCase: true, out var stage) || !Enum.IsDefined(stage) || int.TryParse(request.Stage, out _))
-        {
-            return Invalid($"Unknown stage '{request.Stage}': use legacy, shadow, canary or service.", "stage");
-        }
-
-        if (request.Weight is < 0 or > 100)
-        {
-            return Invalid($"weight {request.Weight} is outside 0–100.", "weight");
-        }
-
-        if (stage == Stage.Canary && request.Weight is null)
-        {
-            return Invalid("A canary needs a weight (0–100): the share of user cohorts served by the service.", "weight");
-        }
-
-        if (stage != Stage.Canary && request.Weight is not null and not 0)
-        {
-            return Invalid($"weight applies only to the canary stage, not to {stage.ToString().ToLowerInvariant()}.", "weight");
-        }
-
-        return ToResult(await changes.SetStageAsync(id, stage, request.Weight, request.Reason, Actor, cancellationToken), id);
+        var (route, reason, problem) = await ReadRouteAsync(request, id, cancellationToken);
+        return problem ?? ToResult(await changes.UpsertAsync(route!, reason, Actor, cancellationToken), id);
     }
 
-    public static async Task<IResult> Rollback(string id, ReasonRequest? request, RouteChangeService changes, CancellationToken cancellationToken) =>
-        ToResult(await changes.RollbackAsync(id, request?.Reason, Actor, cancellationToken), id);
+    public static async Task<IResult> DeleteRoute(string id, HttpRequest request, RouteChangeService changes, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        var reason = AuditReason.Check(request.Query["reason"].ToString() is { Length: > 0 } r ? r : null, errors);
+        return errors.Any ? errors.ToProblem(AdminProblems.InvalidTitle) : ToResult(await changes.DeleteAsync(id, reason, Actor, cancellationToken), id);
+    }
 
-    public static async Task<Ok<IReadOnlyList<AuditEntry>>> ReadAudit(int? limit, IRouteStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await store.ReadAuditAsync(Math.Clamp(limit ?? 100, 1, 1000), cancellationToken));
+    public static async Task<IResult> ChangeStage(string id, HttpRequest request, RouteChangeService changes, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await AdminBody.ReadObjectAsync(request, optional: false, StageChangeRequest.Example, cancellationToken);
+        using (document)
+        {
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            var errors = new FieldErrors();
+            if (StageChangeRequest.Read(document!.RootElement, errors) is not { } change)
+            {
+                return errors.ToProblem(AdminProblems.InvalidTitle);
+            }
+
+            return ToResult(await changes.SetStageAsync(id, change.Stage, change.Weight, change.Reason, Actor, cancellationToken), id);
+        }
+    }
+
+    public static async Task<IResult> Rollback(string id, HttpRequest request, RouteChangeService changes, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await AdminBody.ReadObjectAsync(request, optional: true, """{"reason":"errors after the canary"}""", cancellationToken);
+        using (document)
+        {
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            var errors = new FieldErrors();
+            var reason = AuditReason.ReadBody(document?.RootElement, errors);
+            return errors.Any ? errors.ToProblem(AdminProblems.InvalidTitle) : ToResult(await changes.RollbackAsync(id, reason, Actor, cancellationToken), id);
+        }
+    }
+
+    public static async Task<IResult> ReadAudit(HttpRequest request, IRouteStore store, CancellationToken cancellationToken)
+    {
+        var limit = 100;
+        if (request.Query["limit"].ToString() is { Length: > 0 } text && (!int.TryParse(text, out limit) || limit is < 1 or > 1000))
+        {
+            return AdminBody.Invalid("limit", $"limit must be a whole number between 1 and 1000; got '{(text.Length <= 20 ? text : text[..20] + "...")}'.");
+        }
+
+        return TypedResults.Ok(await store.ReadAuditAsync(limit, cancellationToken));
+    }
+
+    /// <summary>A route body (POST/PUT) and the optional ?reason=, or the problem to answer.</summary>
+    private static async Task<(RouteDefinition? Route, string? Reason, IResult? Problem)> ReadRouteAsync(
+        HttpRequest request, string? pathId, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await AdminBody.ReadObjectAsync(request, optional: false, RouteRequest.Example, cancellationToken);
+        using (document)
+        {
+            if (problem is not null)
+            {
+                return (null, null, problem);
+            }
+
+            var errors = new FieldErrors();
+            var reason = AuditReason.Check(request.Query["reason"].ToString() is { Length: > 0 } r ? r : null, errors);
+            var route = RouteRequest.Read(document!.RootElement, errors);
+            if (route is not null && pathId is not null)
+            {
+                if (document.RootElement.TryGetProperty("id", out _) && route.Id.Length > 0 && route.Id != pathId)
+                {
+                    errors.Add("id", $"The body's id '{route.Id}' differs from the path's '{pathId}'.");
+                }
+
+                route = route with { Id = pathId };
+            }
+
+            return errors.Any || route is null ? (null, null, errors.ToProblem(AdminProblems.InvalidTitle)) : (route, reason, null);
+        }
+    }
 
     private static IResult ToResult(RouteChangeResult result, string id, bool created = false) => result.Failure switch
     {
@@ -84,9 +137,7 @@ internal static class AdminApi
         RouteChangeFailure.None => TypedResults.Ok(result.Table),
         RouteChangeFailure.NotFound => TypedResults.Problem(result.Detail, statusCode: StatusCodes.Status404NotFound, title: "Not Found"),
         RouteChangeFailure.Conflict => TypedResults.Problem(result.Detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict"),
-        _ => TypedResults.ValidationProblem(result.Errors ?? new Dictionary<string, string[]>(), result.Detail, title: "The route change is invalid."),
+        RouteChangeFailure.Unavailable => TypedResults.Problem(result.Detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable"),
+        _ => TypedResults.ValidationProblem(result.Errors ?? new Dictionary<string, string[]>(), result.Detail, title: AdminProblems.InvalidTitle),
     };
-
-    private static ValidationProblem Invalid(string detail, string field = "body") =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [detail] }, detail, title: "The route change is invalid.");
 }

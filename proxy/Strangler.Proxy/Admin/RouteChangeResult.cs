@@ -12,6 +12,8 @@ internal sealed record RouteChangeResult(RouteTableSnapshot? Table, RouteChangeF
     public static RouteChangeResult NotFound(string id) => new(null, RouteChangeFailure.NotFound, $"Route '{id}' does not exist.");
 
     public static RouteChangeResult Conflict(string detail) => new(null, RouteChangeFailure.Conflict, detail);
+
+    public static RouteChangeResult Unavailable(string detail) => new(null, RouteChangeFailure.Unavailable, detail);
 }
 
 internal enum RouteChangeFailure
@@ -20,4 +22,5 @@ internal enum RouteChangeFailure
     Invalid,
     NotFound,
     Conflict,
+    Unavailable,
 }

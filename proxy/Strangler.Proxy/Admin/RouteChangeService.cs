@@ -1,28 +1,39 @@
 using Microsoft.Extensions.Options;
+using Strangler.Hosting.Http;
+using Strangler.Proxy.Forwarding;
 using Strangler.Proxy.Persistence;
 using Strangler.Proxy.Routing;
 
 namespace Strangler.Proxy.Admin;
 
 /// <summary>
-/// The only writer of the route table: validates a change against the whole table, stores it with an audit
-/// entry (compare-and-set on the version, so replicas never overwrite each other), then installs it live.
-/// A rejected change leaves both the stored and the running table untouched.
+/// The only writer of the route table. A change is validated, then the whole new table is compiled, and only
+/// a table that compiled is stored (with its audit entry, compare-and-set on the version so replicas never
+/// overwrite each other) and then installed live. A rejected change leaves both the stored and the running
+/// table untouched; a failed store write leaves the running table untouched.
 /// </summary>
 internal sealed class RouteChangeService(
-    IRouteStore store, RouteTableHolder holder, IOptions<ProxyOptions> options, TimeProvider time, ILogger<RouteChangeService> logger) : IDisposable
+    IRouteStore store, RouteTableHolder holder, LoopGuard loops, IOptions<ProxyOptions> options, TimeProvider time, ILogger<RouteChangeService> logger)
+    : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private StoreProblem? _storeProblem;
 
     public void Dispose() => _gate.Dispose();
 
-    /// <summary>Loads the stored table, or stores the configured initial routes on first start.</summary>
+    /// <summary>The last time the stored table could not be used (replicas keep their last good table meanwhile); null once it loads again.</summary>
+    public StoreProblem? LastStoreProblem => Volatile.Read(ref _storeProblem);
+
+    /// <summary>
+    /// Loads the stored table, or stores the configured initial routes on first start. A stored table that
+    /// cannot be read or served stops the start with <see cref="RouteStoreException"/>: serving without it
+    /// would send every route's traffic to the monolith, whatever the stages said.
+    /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        var stored = await store.LoadAsync(cancellationToken);
-        if (stored is not null)
+        if (await store.LoadAsync(cancellationToken) is { } stored)
         {
-            holder.TryInstall(stored);
+            holder.TryInstall(Compile(stored));
             logger.LogInformation("Route table version {Version} loaded: {Count} routes", stored.Version, stored.Routes.Count);
             return;
         }
@@ -32,48 +43,57 @@ internal sealed class RouteChangeService(
             var result = await UpsertAsync(route, "configured initial route", "configuration", cancellationToken);
             if (result.Failure != RouteChangeFailure.None)
             {
-                throw new InvalidOperationException(
-                    $"Proxy:Routes entry '{route.Id}' is invalid: {result.Detail} {string.Join(" ", result.Errors?.SelectMany(e => e.Value) ?? [])}");
+                throw new InvalidOperationException($"Proxy:Routes entry '{route.Id}' is invalid: {result.Detail}");
             }
         }
     }
 
-    /// <summary>Reloads from the store (another replica changed it) and installs it if newer.</summary>
+    /// <summary>
+    /// Reloads from the store (another replica changed it) and installs it if newer. A stored table that
+    /// cannot be used is logged and reported, and the running table stays.
+    /// </summary>
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        if (await store.LoadAsync(cancellationToken) is { } stored && holder.TryInstall(stored))
+        try
         {
-            logger.LogInformation("Route table version {Version} installed from the shared store", stored.Version);
+            await ReloadCoreAsync(cancellationToken);
+        }
+        catch (RouteStoreException e)
+        {
+            logger.LogError("Route store: {Error}; keeping table version {Version}", e.Message, holder.Current.Version);
         }
     }
 
     public Task<RouteChangeResult> CreateAsync(RouteDefinition route, string? reason, string actor, CancellationToken cancellationToken) =>
         ChangeAsync(route.Id, "create", reason, actor, current => current is not null
             ? (null, RouteChangeResult.Invalid($"A route with id '{route.Id}' already exists; use PUT /admin/routes/{route.Id} to replace it.",
-                new() { ["id"] = ["duplicate id"] }))
-            : (route, null), cancellationToken);
+                Errors("id", "duplicate id")))
+            : (route, null), checkDestinations: true, cancellationToken);
 
     public Task<RouteChangeResult> UpsertAsync(RouteDefinition route, string? reason, string actor, CancellationToken cancellationToken) =>
-        ChangeAsync(route.Id, "put", reason, actor, _ => (route, null), cancellationToken);
+        ChangeAsync(route.Id, "put", reason, actor, _ => (route, null), checkDestinations: true, cancellationToken);
 
     public Task<RouteChangeResult> DeleteAsync(string id, string? reason, string actor, CancellationToken cancellationToken) =>
-        ChangeAsync(id, "delete", reason, actor, current => current is null ? (null, RouteChangeResult.NotFound(id)) : (null, null), cancellationToken);
+        ChangeAsync(id, "delete", reason, actor, current => current is null ? (null, RouteChangeResult.NotFound(id)) : (null, null),
+            checkDestinations: false, cancellationToken);
 
     public Task<RouteChangeResult> SetStageAsync(string id, Stage stage, int? weight, string? reason, string actor, CancellationToken cancellationToken) =>
         ChangeAsync(id, "stage", reason, actor, current => current is null
             ? (null, RouteChangeResult.NotFound(id))
-            : (current with { Stage = stage, Weight = weight ?? (stage == Stage.Canary ? current.Weight : 0) }, null), cancellationToken);
+            : (current with { Stage = stage, Weight = weight ?? (stage == Stage.Canary ? current.Weight : 0) }, null),
+            checkDestinations: stage != Stage.Legacy, cancellationToken);
 
+    /// <summary>Back to legacy. Never refused for the route's other values: getting traffic off a service must always work.</summary>
     public Task<RouteChangeResult> RollbackAsync(string id, string? reason, string actor, CancellationToken cancellationToken) =>
         ChangeAsync(id, "rollback", reason, actor, current => current is null
             ? (null, RouteChangeResult.NotFound(id))
-            : (current with { Stage = Stage.Legacy, Weight = 0 }, null), cancellationToken);
+            : (current with { Stage = Stage.Legacy, Weight = 0 }, null), checkDestinations: false, cancellationToken);
 
     /// <summary>Rolls a route back to legacy only if it is still at canary (the guard's view may be stale).</summary>
     public Task<RouteChangeResult> RollbackCanaryAsync(string id, string reason, CancellationToken cancellationToken) =>
         ChangeAsync(id, "auto-rollback", reason, "canary-guard", current => current is not { Stage: Stage.Canary }
             ? (null, RouteChangeResult.Conflict($"Route '{id}' is no longer at canary."))
-            : (current with { Stage = Stage.Legacy, Weight = 0 }, null), cancellationToken);
+            : (current with { Stage = Stage.Legacy, Weight = 0 }, null), checkDestinations: false, cancellationToken);
 
     /// <summary>
     /// Applies <paramref name="change"/> to the route's current definition (null when absent). It returns the
@@ -81,15 +101,17 @@ internal sealed class RouteChangeService(
     /// </summary>
     private async Task<RouteChangeResult> ChangeAsync(
         string id, string action, string? reason, string actor,
-        Func<RouteDefinition?, (RouteDefinition? Next, RouteChangeResult? Failure)> change, CancellationToken cancellationToken)
+        Func<RouteDefinition?, (RouteDefinition? Next, RouteChangeResult? Failure)> change, bool checkDestinations, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            // Two tries: a version conflict means another replica changed the table; reload and re-apply once.
-            for (var attempt = 0; attempt < 2; attempt++)
+            long? replaceUnusable = null;
+            // A version conflict means another replica changed the table: reload and re-apply (bounded).
+            for (var attempt = 0; attempt < 3; attempt++)
             {
-                var table = holder.Current.Snapshot;
+                var running = holder.Current;
+                var table = running.Snapshot;
                 var current = table.Routes.FirstOrDefault(r => r.Id == id);
                 var (next, failure) = change(current);
                 if (failure is not null)
@@ -97,13 +119,9 @@ internal sealed class RouteChangeService(
                     return failure;
                 }
 
-                if (next is not null)
+                if (next is not null && await CheckAsync(next, checkDestinations, cancellationToken) is { } invalid)
                 {
-                    var errors = RouteValidator.Validate(next);
-                    if (errors.Count > 0)
-                    {
-                        return RouteChangeResult.Invalid($"Route '{id}' is invalid: {string.Join(" ", errors.SelectMany(e => e.Value))}", errors);
-                    }
+                    return invalid;
                 }
 
                 var routes = table.Routes.Where(r => r.Id != id).ToList();
@@ -112,18 +130,56 @@ internal sealed class RouteChangeService(
                     routes.Add(next);
                 }
 
-                var snapshot = new RouteTableSnapshot(table.Version + 1, routes.OrderBy(r => r.Id, StringComparer.Ordinal).ToList());
-                var audit = new AuditEntry(time.GetUtcNow(), snapshot.Version, id, action, actor, current, next, reason);
-                if (await store.TrySaveAsync(snapshot, table.Version, audit, cancellationToken))
+                var expected = replaceUnusable ?? table.Version;
+                var snapshot = new RouteTableSnapshot(Math.Max(expected, table.Version) + 1, routes.OrderBy(r => r.Id, StringComparer.Ordinal).ToList());
+                RouteTable compiled;
+                try
                 {
-                    holder.TryInstall(snapshot);
+                    compiled = new RouteTable(snapshot, running);
+                }
+                catch (RouteCompilationException e)
+                {
+                    // Validation should have caught it; whatever slipped through is still refused before it is stored.
+                    return RouteChangeResult.Invalid($"The route table would not compile: {e.Message}", Errors(e.RouteId == id ? "body" : "table", e.Message));
+                }
+
+                var audit = new AuditEntry(time.GetUtcNow(), snapshot.Version, id, action, actor, current, next, reason);
+                bool saved;
+                try
+                {
+                    saved = await store.TrySaveAsync(snapshot, expected, audit, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    logger.LogError("Route {RouteId} {Action}: the route store could not be written ({Error}); nothing changed", id, action, e.Message);
+                    return RouteChangeResult.Unavailable($"The route store ({store.Description}) could not be written: {e.Message}. Nothing changed; retry.");
+                }
+
+                if (saved)
+                {
+                    holder.TryInstall(compiled);
                     logger.LogInformation(
                         "Route {RouteId} {Action} by {Actor}: stage {Stage}, weight {Weight}; table version {Version}",
                         id, action, actor, next?.Stage, next?.Weight, snapshot.Version);
                     return RouteChangeResult.Ok(snapshot);
                 }
 
-                await ReloadAsync(cancellationToken);
+                try
+                {
+                    await ReloadCoreAsync(cancellationToken);
+                    replaceUnusable = null;
+                }
+                catch (RouteStoreException e) when (e.StoredVersion is { } unusable)
+                {
+                    // The stored table cannot be served (edited by hand, or written by another version): the running
+                    // table is the last good one, so this change replaces the stored one rather than failing forever.
+                    logger.LogError("Route store: {Error}; replacing it with table version {Version} plus this change", e.Message, running.Version);
+                    replaceUnusable = unusable;
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    return RouteChangeResult.Unavailable($"The route store ({store.Description}) could not be read: {e.Message}. Nothing changed; retry.");
+                }
             }
 
             return RouteChangeResult.Conflict("The route table kept changing under this request (other replicas); retry.");
@@ -133,4 +189,69 @@ internal sealed class RouteChangeService(
             _gate.Release();
         }
     }
+
+    private async Task<RouteChangeResult?> CheckAsync(RouteDefinition next, bool checkDestinations, CancellationToken cancellationToken)
+    {
+        var errors = RouteValidator.Validate(next);
+        if (!errors.Any && checkDestinations)
+        {
+            foreach (var destination in next.Destinations)
+            {
+                if (await loops.PointsAtSelfAsync(destination, cancellationToken) is { } loop)
+                {
+                    errors.Add("destinations", loop);
+                }
+            }
+        }
+
+        return errors.Any ? RouteChangeResult.Invalid($"Route '{next.Id}' is invalid: {errors.Summary()}", errors.ToDictionary()) : null;
+    }
+
+    private async Task ReloadCoreAsync(CancellationToken cancellationToken)
+    {
+        if (await store.LoadAsync(cancellationToken) is not { } stored)
+        {
+            return;
+        }
+
+        if (stored.Version <= holder.Current.Version)
+        {
+            Volatile.Write(ref _storeProblem, null);
+            return;
+        }
+
+        var compiled = Compile(stored);
+        Volatile.Write(ref _storeProblem, null);
+        if (holder.TryInstall(compiled))
+        {
+            logger.LogInformation("Route table version {Version} installed from the shared store", stored.Version);
+        }
+    }
+
+    private RouteTable Compile(RouteTableSnapshot stored)
+    {
+        try
+        {
+            if (stored.Routes is null || stored.Routes.GroupBy(r => r?.Id).Any(g => g.Count() > 1))
+            {
+                throw new RouteCompilationException(null, "the table's routes are missing or an id is used twice");
+            }
+
+            return new RouteTable(stored, holder.Current);
+        }
+        catch (RouteCompilationException e)
+        {
+            var problem = new RouteStoreException(
+                $"The route table version {stored.Version} in {store.Description} cannot be used: {e.Message}. " +
+                "Fix or remove it (the audit log holds every earlier version), or change a route through the admin API to replace it.",
+                stored.Version, e);
+            Volatile.Write(ref _storeProblem, new StoreProblem(time.GetUtcNow(), problem.Message));
+            throw problem;
+        }
+    }
+
+    private static Dictionary<string, string[]> Errors(string field, string message) => new() { [field] = [message] };
 }
+
+/// <summary>When and why the stored route table could not be used.</summary>
+internal sealed record StoreProblem(DateTimeOffset At, string Error);

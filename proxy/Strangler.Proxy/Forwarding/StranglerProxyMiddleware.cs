@@ -31,11 +31,13 @@ internal sealed partial class StranglerProxyMiddleware
     private readonly string _legacy;
     private readonly ForwarderRequestConfig _legacyConfig;
     private readonly bool _backendHeader;
+    private readonly LoopGuard _loops;
+    private readonly StranglerTransformer _transformer;
 
     public StranglerProxyMiddleware(
         RequestDelegate next, IHttpForwarder forwarder, RouteTableHolder table, BackendSelector selector, ProxyStats stats,
         ShadowDispatcher shadow, CanaryGuard guard, ServiceHealth health, ILogger<StranglerProxyMiddleware> logger, ForwarderClient client,
-        IOptions<ProxyOptions> options)
+        LoopGuard loops, StranglerTransformer transformer, IOptions<ProxyOptions> options)
     {
         _ = next; // terminal middleware
         _forwarder = forwarder;
@@ -50,12 +52,20 @@ internal sealed partial class StranglerProxyMiddleware
         _legacyConfig = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(options.Value.LegacyTimeoutSeconds) };
         _backendHeader = options.Value.BackendHeader;
         _invoker = client.Invoker;
+        _loops = loops;
+        _transformer = transformer;
     }
 
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
         CorrelationId.Assign(context);
+        if (context.Request.Headers.Via.Count > 0 && _loops.AlreadyPassed(context.Request.Headers.Via))
+        {
+            await RefuseLoopAsync(context, started);
+            return;
+        }
+
         var route = _table.Current.Match(context.Request);
         var decision = _selector.Decide(route, context);
         var routeId = route?.Id ?? ProxyStats.Unmatched;
@@ -89,7 +99,7 @@ internal sealed partial class StranglerProxyMiddleware
         ForwarderError error;
         try
         {
-            error = await _forwarder.SendAsync(context, destination, _invoker, route?.RequestConfig ?? _legacyConfig, StranglerTransformer.Instance);
+            error = await _forwarder.SendAsync(context, destination, _invoker, route?.RequestConfig ?? _legacyConfig, _transformer);
         }
         finally
         {
@@ -113,8 +123,8 @@ internal sealed partial class StranglerProxyMiddleware
         Log(context, routeId, route, backend, elapsed);
         if (decision.ServiceDestination is { } service)
         {
-            _health.ReportProxied(service, failed);
-            _guard.Record(route!, failed);
+            var ejected = _health.ReportProxied(service, failed);
+            _guard.Record(route!, failed, ejected);
         }
 
         if (tee is not null)
@@ -124,6 +134,18 @@ internal sealed partial class StranglerProxyMiddleware
                 QueueShadow(context, route!, decision.ShadowDestination!, tee, error);
             }
         }
+    }
+
+    private async Task RefuseLoopAsync(HttpContext context, long started)
+    {
+        context.Response.Headers[CorrelationId.HeaderName] = context.TraceIdentifier;
+        await TypedResults.Problem(
+            $"This request already passed through this proxy (Via: {context.Request.Headers.Via}): a route destination or the legacy URL " +
+            "leads back to the proxy. Point it at the service or the monolith itself.",
+            statusCode: StatusCodes.Status508LoopDetected, title: "Loop Detected").ExecuteAsync(context);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        _stats.For(ProxyStats.Unmatched, Backend.Legacy).Record(StatusCodes.Status508LoopDetected, false, elapsed);
+        Log(context, ProxyStats.Unmatched, null, "none", elapsed);
     }
 
     private void Log(HttpContext context, string routeId, CompiledRoute? route, string backend, TimeSpan elapsed)
@@ -159,9 +181,9 @@ internal sealed partial class StranglerProxyMiddleware
         }
 
         headers.Add(new("X-Strangler-Shadow", ["true"]));
+        headers.Add(new("Via", [_loops.ViaValue]));
         _shadow.Enqueue(new ShadowJob(
-            route.Id, destination, context.Request.Method, $"{context.Request.PathBase}{context.Request.Path}{context.Request.QueryString}",
-            headers, context.Response.StatusCode, context.Response.ContentType?.Split(';', 2)[0].Trim(), tee.TakeCaptured(),
-            route.IgnoredFields));
+            route, destination, context.Request.Method, $"{context.Request.PathBase}{context.Request.Path}{context.Request.QueryString}",
+            headers, context.Response.StatusCode, context.Response.ContentType?.Split(';', 2)[0].Trim(), tee.TakeCaptured()));
     }
 }

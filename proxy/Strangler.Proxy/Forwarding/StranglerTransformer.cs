@@ -4,13 +4,20 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Strangler.Proxy.Forwarding;
 
 /// <summary>
-/// YARP's default transforms, plus the proxy's correlation id on the response once the backend's headers are
+/// YARP's default transforms, plus: this proxy's Via element on the way out (loop detection, see
+/// <see cref="LoopGuard"/>), and the proxy's correlation id on the response once the backend's headers are
 /// copied (replacing the backend's echo, so there is exactly one). Cheaper on the hot path than a response
 /// OnStarting callback per request.
 /// </summary>
-internal sealed class StranglerTransformer : HttpTransformer
+internal sealed class StranglerTransformer(LoopGuard loops) : HttpTransformer
 {
-    public static StranglerTransformer Instance { get; } = new();
+    private readonly string _via = loops.ViaValue;
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        proxyRequest.Headers.TryAddWithoutValidation("Via", _via);
+    }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {

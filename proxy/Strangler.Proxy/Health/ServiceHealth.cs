@@ -4,7 +4,9 @@ namespace Strangler.Proxy.Health;
 
 /// <summary>
 /// Health of each service destination, fed by active probes and by the outcome of proxied requests
-/// (passive). A destination is presumed healthy until shown otherwise.
+/// (passive). A destination is presumed healthy until shown otherwise. A destination that passive checks
+/// ejected and a probe re-admitted is on probation: its first failed request ejects it again, until one
+/// request succeeds (a /healthz that answers while every real request fails must not buy it another round).
 /// </summary>
 internal sealed class ServiceHealth(Microsoft.Extensions.Options.IOptions<HealthOptions> options)
 {
@@ -33,25 +35,41 @@ internal sealed class ServiceHealth(Microsoft.Extensions.Options.IOptions<Health
     public void ReportProbe(string destination, bool healthy)
     {
         var state = _states.GetOrAdd(destination, _ => new State());
-        state.Healthy = healthy;
-        if (healthy)
+        if (healthy && !state.Healthy)
         {
-            state.ConsecutiveFailures = 0;
+            // Re-admitted: on probation if requests (not a probe) had ejected it.
+            state.ConsecutiveFailures = state.EjectedByRequests ? Math.Max(0, _threshold - 1) : 0;
         }
+
+        state.Healthy = healthy;
     }
 
-    public void ReportProxied(string destination, bool failed)
+    /// <summary>Records a proxied request's outcome; true when this failure ejected the destination.</summary>
+    public bool ReportProxied(string destination, bool failed)
     {
         var state = _states.GetOrAdd(destination, _ => new State());
         if (!failed)
         {
             state.ConsecutiveFailures = 0;
-            return;
+            state.EjectedByRequests = false;
+            return false;
         }
 
-        if (Interlocked.Increment(ref state.ConsecutiveFailures) >= _threshold)
+        if (Interlocked.Increment(ref state.ConsecutiveFailures) < _threshold || !state.Healthy)
         {
+            return false;
+        }
+
+        lock (state)
+        {
+            if (!state.Healthy)
+            {
+                return false;
+            }
+
+            state.EjectedByRequests = true;
             state.Healthy = false;
+            return true;
         }
     }
 
@@ -60,6 +78,7 @@ internal sealed class ServiceHealth(Microsoft.Extensions.Options.IOptions<Health
     private sealed class State
     {
         public volatile bool Healthy = true;
+        public volatile bool EjectedByRequests;
         public int ConsecutiveFailures;
     }
 }

@@ -26,7 +26,11 @@ public static class ProxyApp
         builder.AddServiceDefaults();
         builder.Services.AddOptions<ProxyOptions>()
             .BindConfiguration(ProxyOptions.SectionName)
-            .Validate(o => o.Admin.Token.Length >= 16, "Proxy:Admin:Token is required, at least 16 characters (e.g. set Proxy__Admin__Token).")
+            .PostConfigure(o => o.Admin.LoadTokenFile())
+            .Validate(o => o.Admin.Token.Length >= 16,
+                "Proxy:Admin:Token is required, at least 16 characters: set the Proxy__Admin__Token environment variable, or Proxy:Admin:TokenFile to a file holding it.")
+            .Validate(o => o.Name.Length is > 0 and <= 64 && o.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'),
+                "Proxy:Name must be 1–64 letters, digits, '-', '_' or '.' (it is this proxy's name in the Via header).")
             .Validate(o => Uri.TryCreate(o.LegacyUrl, UriKind.Absolute, out var u) && (u.Scheme == "http" || u.Scheme == "https"), "Proxy:LegacyUrl must be an absolute http(s) URL.")
             .Validate(o => o.Store.Kind != RouteStoreKind.Postgres || o.Store.ConnectionString.Length > 0, "Proxy:Store:ConnectionString is required with Proxy:Store:Kind=Postgres.")
             .Validate(o => o.Canary.ErrorRateThreshold is >= 0 and <= 1 && o.Canary.MinRequests >= 1 && o.Canary.WindowSeconds >= 1, "Proxy:Canary values are out of range.")
@@ -44,6 +48,8 @@ public static class ProxyApp
         builder.Services.AddSingleton<ServiceHealth>();
         builder.Services.AddSingleton<BackendSelector>();
         builder.Services.AddSingleton<ForwarderClient>();
+        builder.Services.AddSingleton<LoopGuard>();
+        builder.Services.AddSingleton<StranglerTransformer>();
         builder.Services.AddSingleton<ProxyStats>();
         builder.Services.AddSingleton<StatsReport>();
         builder.Services.AddSingleton<CanaryGuard>();
@@ -56,7 +62,7 @@ public static class ProxyApp
             var store = sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Store;
             return store.Kind == RouteStoreKind.Postgres
                 ? new PostgresRouteStore(NpgsqlDataSource.Create(store.ConnectionString), store.PollMilliseconds, sp.GetRequiredService<ILogger<PostgresRouteStore>>())
-                : new FileRouteStore(store.FilePath);
+                : new FileRouteStore(store.FilePath, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FileRouteStore>>());
         });
 
         var endpoints = new ProxyEndpoints();
@@ -87,6 +93,7 @@ public static class ProxyApp
         app.UseSerilogRequestLogging(options =>
             options.EnrichDiagnosticContext = (diagnostics, http) => diagnostics.Set("CorrelationId", http.TraceIdentifier));
         app.UseExceptionHandler();
+        app.UseStatusCodePages(AdminProblems.WriteForStatusAsync);
         app.UseMiddleware<AdminAuthMiddleware>();
         app.UseRouting();
         app.MapAdminApi();
@@ -100,6 +107,14 @@ public static class ProxyApp
         app.MapStranglerProxy();
         await app.Services.GetRequiredService<RouteChangeService>().InitializeAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
+        var legacy = app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value.LegacyUrl;
+        if (await app.Services.GetRequiredService<LoopGuard>().PointsAtSelfAsync(legacy, cancellationToken) is { } loop)
+        {
+            await app.StopAsync(cancellationToken);
+            await app.DisposeAsync();
+            throw new InvalidOperationException($"Proxy:LegacyUrl {loop}");
+        }
+
         return app;
     }
 }

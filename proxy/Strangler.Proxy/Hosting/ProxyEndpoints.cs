@@ -16,6 +16,12 @@ public sealed class ProxyEndpoints
     /// <summary>The admin listener's address.</summary>
     public Uri AdminAddress => Address(Admin);
 
+    /// <summary>The public listener's endpoint (port 0 until bound when configured so).</summary>
+    internal IPEndPoint? PublicEndPoint => Public?.IPEndPoint;
+
+    /// <summary>The admin listener's endpoint (port 0 until bound when configured so).</summary>
+    internal IPEndPoint? AdminEndPoint => Admin?.IPEndPoint;
+
     internal static IPEndPoint Parse(string url, string key)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || !string.IsNullOrEmpty(uri.PathAndQuery.Trim('/')))

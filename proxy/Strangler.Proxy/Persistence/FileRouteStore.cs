@@ -8,12 +8,14 @@ namespace Strangler.Proxy.Persistence;
 /// The route table as a JSON file, replaced atomically (write a temp file, flush to disk, rename over), and
 /// the audit log as JSON lines beside it. For a single proxy; replicas use the Postgres store.
 /// </summary>
-internal sealed class FileRouteStore(string path) : IRouteStore, IDisposable
+internal sealed class FileRouteStore(string path, TimeProvider time, ILogger<FileRouteStore> logger) : IRouteStore, IDisposable
 {
     private readonly string _path = Path.GetFullPath(path);
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public void Dispose() => _gate.Dispose();
+
+    public string Description => $"file {_path}";
 
     private string AuditPath => Path.Combine(Path.GetDirectoryName(_path)!, "audit.jsonl");
 
@@ -24,9 +26,25 @@ internal sealed class FileRouteStore(string path) : IRouteStore, IDisposable
             return null;
         }
 
-        await using var stream = File.OpenRead(_path);
-        return await JsonSerializer.DeserializeAsync<RouteTableSnapshot>(stream, ProxyJson.Options, cancellationToken)
-            ?? throw new InvalidDataException($"Route table file {_path} is empty.");
+        byte[] content;
+        try
+        {
+            content = await File.ReadAllBytesAsync(_path, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RouteStoreException($"The route table file {_path} cannot be read: {e.Message}", inner: e);
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<RouteTableSnapshot>(content, ProxyJson.Options)
+                ?? throw new RouteStoreException($"The route table file {_path} holds null, not a route table.", 0);
+        }
+        catch (JsonException e)
+        {
+            throw new RouteStoreException($"The route table file {_path} is not a route table: {e.Message}", VersionIn(content), e);
+        }
     }
 
     public async Task<bool> TrySaveAsync(RouteTableSnapshot next, long expectedVersion, AuditEntry audit, CancellationToken cancellationToken)
@@ -34,8 +52,22 @@ internal sealed class FileRouteStore(string path) : IRouteStore, IDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var stored = await LoadAsync(cancellationToken);
-            if ((stored?.Version ?? 0) != expectedVersion)
+            long storedVersion;
+            try
+            {
+                storedVersion = (await LoadAsync(cancellationToken))?.Version ?? 0;
+            }
+            catch (RouteStoreException e) when (e.StoredVersion is null)
+            {
+                // Not even a version can be read: the running table (the last good one) supersedes the file. Keep
+                // the unreadable content beside it for whoever edited it.
+                var aside = $"{_path}.unreadable-{time.GetUtcNow():yyyyMMddHHmmss}";
+                File.Move(_path, aside, overwrite: true);
+                logger.LogError("Route table file {Path} was unreadable ({Error}); moved to {Aside} and replaced", _path, e.Message, aside);
+                storedVersion = expectedVersion;
+            }
+
+            if (storedVersion != expectedVersion)
             {
                 return false;
             }
@@ -55,6 +87,21 @@ internal sealed class FileRouteStore(string path) : IRouteStore, IDisposable
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>The top-level "version" of a file that is JSON but not a valid table, when it has one.</summary>
+    private static long? VersionIn(byte[] content)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(content);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("version", out var version) && version.TryGetInt64(out var v) ? v : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

@@ -5,7 +5,11 @@ namespace Strangler.Proxy.Persistence;
 /// <summary>Durable home of the route table and its audit log.</summary>
 public interface IRouteStore
 {
+    /// <summary>Where the table lives, for messages (e.g. "file /srv/proxy/routes.json").</summary>
+    string Description { get; }
+
     /// <summary>The stored table, or null when nothing was ever stored.</summary>
+    /// <exception cref="RouteStoreException">The stored content is not a route table.</exception>
     Task<RouteTableSnapshot?> LoadAsync(CancellationToken cancellationToken);
 
     /// <summary>

@@ -16,12 +16,32 @@ internal sealed class PostgresRouteStore(NpgsqlDataSource dataSource, int pollMi
     public const string Channel = "strangler_routes";
     private int _schemaReady;
 
+    private readonly NpgsqlConnectionStringBuilder _settings = new(dataSource.ConnectionString);
+
+    public string Description => $"PostgreSQL table strangler_route_table (database {_settings.Database} on {_settings.Host})";
+
     public async Task<RouteTableSnapshot?> LoadAsync(CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken);
-        await using var command = dataSource.CreateCommand("SELECT document::text FROM strangler_route_table WHERE id = 1 AND version > 0");
-        var json = (string?)await command.ExecuteScalarAsync(cancellationToken);
-        return json is null ? null : JsonSerializer.Deserialize<RouteTableSnapshot>(json, ProxyJson.Options);
+        await using var command = dataSource.CreateCommand("SELECT version, document::text FROM strangler_route_table WHERE id = 1 AND version > 0");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var version = reader.GetInt64(0);
+        try
+        {
+            var table = JsonSerializer.Deserialize<RouteTableSnapshot>(reader.GetString(1), ProxyJson.Options)
+                ?? throw new RouteStoreException($"{Description} holds null, not a route table.", version);
+            return table.Version == version ? table : throw new RouteStoreException(
+                $"{Description}: the document says version {table.Version}, the row {version}.", version);
+        }
+        catch (JsonException e)
+        {
+            throw new RouteStoreException($"{Description} does not hold a route table: {e.Message}", version, e);
+        }
     }
 
     public async Task<bool> TrySaveAsync(RouteTableSnapshot next, long expectedVersion, AuditEntry audit, CancellationToken cancellationToken)

@@ -8,13 +8,18 @@ internal sealed class RouteTable
 {
     private readonly CompiledRoute[] _routes;
 
-    public RouteTable(RouteTableSnapshot snapshot)
+    /// <summary>
+    /// Compiles <paramref name="snapshot"/>, reusing <paramref name="previous"/>'s compiled routes that are
+    /// unchanged. Throws <see cref="RouteCompilationException"/> naming the first route that cannot be used.
+    /// </summary>
+    public RouteTable(RouteTableSnapshot snapshot, RouteTable? previous = null)
     {
         Snapshot = snapshot;
+        var reusable = previous?._routes.ToDictionary(r => r.Id, StringComparer.Ordinal) ?? [];
         _routes = snapshot.Routes
             .OrderBy(r => r.Order)
             .ThenBy(r => r.Id, StringComparer.Ordinal)
-            .Select(r => new CompiledRoute(r))
+            .Select(r => Compile(r, reusable))
             .ToArray();
     }
 
@@ -39,4 +44,40 @@ internal sealed class RouteTable
     }
 
     public CompiledRoute? Find(string id) => Array.Find(_routes, r => r.Id == id);
+
+    /// <summary>Retires the routes of <paramref name="replaced"/> that this table does not carry over.</summary>
+    public void RetireRoutesOf(RouteTable replaced)
+    {
+        foreach (var route in replaced._routes)
+        {
+            if (!_routes.Contains(route))
+            {
+                route.Retire();
+            }
+        }
+    }
+
+    private static CompiledRoute Compile(RouteDefinition definition, Dictionary<string, CompiledRoute> reusable)
+    {
+        try
+        {
+            if (definition is null)
+            {
+                throw new ArgumentException("the route is null");
+            }
+
+            var errors = RouteValidator.Validate(definition);
+            if (errors.Any)
+            {
+                throw new ArgumentException(errors.Summary());
+            }
+
+            var compiled = new CompiledRoute(definition);
+            return definition.Id is not null && reusable.TryGetValue(definition.Id, out var old) && old.Canonical == compiled.Canonical ? old : compiled;
+        }
+        catch (Exception e) when (e is not RouteCompilationException)
+        {
+            throw new RouteCompilationException(definition?.Id, e.Message, e);
+        }
+    }
 }

@@ -7,20 +7,23 @@ internal sealed class RouteTableHolder
 
     public RouteTable Current => Volatile.Read(ref _current);
 
-    /// <summary>Installs <paramref name="snapshot"/> unless the live table is already as new or newer.</summary>
-    public bool TryInstall(RouteTableSnapshot snapshot)
+    /// <summary>
+    /// Installs <paramref name="next"/> (already compiled, so installing cannot fail) unless the live table is
+    /// already as new or newer; routes the new table does not carry over are retired.
+    /// </summary>
+    public bool TryInstall(RouteTable next)
     {
-        var next = new RouteTable(snapshot);
         while (true)
         {
             var current = Current;
-            if (snapshot.Version <= current.Version && current.Version != 0)
+            if (next.Version <= current.Version && current.Version != 0)
             {
                 return false;
             }
 
             if (Interlocked.CompareExchange(ref _current, next, current) == current)
             {
+                next.RetireRoutesOf(current);
                 return true;
             }
         }

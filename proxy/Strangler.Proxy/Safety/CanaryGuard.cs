@@ -6,9 +6,11 @@ using Strangler.Proxy.Routing;
 namespace Strangler.Proxy.Safety;
 
 /// <summary>
-/// Watches each canary's service responses over a sliding window and rolls the route back to legacy when
-/// the error share (5xx + transport failures) passes the threshold after the minimum number of requests.
-/// The rollback is an ordinary audited route change.
+/// Watches each canary's service responses and rolls the route back to legacy when the service fails: at once
+/// when passive health ejects one of its destinations (PassiveFailureThreshold consecutive failures, so a
+/// service failing every request costs that many client errors), or when the error share (5xx + transport
+/// failures) over a sliding window passes the threshold after the minimum number of requests (a service
+/// failing only some requests). The rollback is an ordinary audited route change.
 /// </summary>
 internal sealed class CanaryGuard(
     IOptions<CanaryOptions> options, RouteChangeService changes, TimeProvider time, ILogger<CanaryGuard> logger)
@@ -21,7 +23,8 @@ internal sealed class CanaryGuard(
     /// <summary>Automatic rollbacks decided for <paramref name="routeId"/> since start (counted when decided, before the change lands).</summary>
     public long RollbacksFor(string routeId) => _rollbacks.GetValueOrDefault(routeId);
 
-    public void Record(CompiledRoute route, bool error)
+    /// <summary>Records one service response of <paramref name="route"/>; <paramref name="ejected"/>: this failure made passive health eject the destination.</summary>
+    public void Record(CompiledRoute route, bool error, bool ejected = false)
     {
         if (route.Stage != Stage.Canary)
         {
@@ -30,13 +33,26 @@ internal sealed class CanaryGuard(
 
         var window = _windows.GetOrAdd(route.Id, _ => new Window(TimeSpan.FromSeconds(_options.WindowSeconds) / Slots));
         var (total, errors) = window.Add(time.GetTimestamp(), time, error);
-        if (total < _options.MinRequests || (double)errors / total <= _options.ErrorRateThreshold || !window.TryTrip())
+        string reason;
+        if (ejected && _options.RollbackOnEjection)
+        {
+            reason = $"automatic: the service failed {errors} of the last {total} requests and passive health ejected it";
+        }
+        else if (total >= _options.MinRequests && (double)errors / total > _options.ErrorRateThreshold)
+        {
+            reason = $"automatic: service error rate {(double)errors / total:P0} ({errors} of {total} requests) over {_options.WindowSeconds} s exceeded {_options.ErrorRateThreshold:P0}";
+        }
+        else
+        {
+            return;
+        }
+
+        if (!window.TryTrip())
         {
             return;
         }
 
         _rollbacks.AddOrUpdate(route.Id, 1, (_, n) => n + 1);
-        var reason = $"automatic: service error rate {(double)errors / total:P0} ({errors} of {total} requests) over {_options.WindowSeconds} s exceeded {_options.ErrorRateThreshold:P0}";
         logger.LogWarning("Canary of route {RouteId} rolling back: {Reason}", route.Id, reason);
         _ = Task.Run(async () =>
         {

@@ -11,4 +11,7 @@ public sealed class CanaryOptions
 
     /// <summary>…within this sliding window, seconds.</summary>
     public int WindowSeconds { get; set; } = 30;
+
+    /// <summary>Roll back at once when passive health ejects a canary's service destination (Proxy:Health:PassiveFailureThreshold consecutive failures).</summary>
+    public bool RollbackOnEjection { get; set; } = true;
 }

@@ -9,14 +9,16 @@ namespace Strangler.Proxy.Shadowing;
 /// <summary>
 /// Sends shadow copies to the service in the background and compares the answers with the monolith's.
 /// Clients never wait for it: jobs go into a bounded queue (a full queue drops the copy and counts it), and
-/// a few workers send them with their own timeout.
+/// a few workers send them with their own timeout. A copy whose route was retired before or while it was sent
+/// is discarded (counted): once a route leaves shadow, no copy reaches the service any more.
 /// </summary>
 internal sealed class ShadowDispatcher(IOptions<ProxyOptions> options, ProxyStats stats, ILogger<ShadowDispatcher> logger) : BackgroundService
 {
     private const int MaxDifferences = 10;
     private readonly ShadowOptions _options = options.Value.Shadow;
     private readonly Channel<ShadowJob> _queue = Channel.CreateBounded<ShadowJob>(
-        new BoundedChannelOptions(options.Value.Shadow.QueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleWriter = false });
+        // Wait mode: TryWrite then returns false on a full queue, so the drop is ours to count (DropWrite drops silently).
+        new BoundedChannelOptions(options.Value.Shadow.QueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleWriter = false });
 
     private readonly HttpClient _client = new(new SocketsHttpHandler
     {
@@ -45,9 +47,19 @@ internal sealed class ShadowDispatcher(IOptions<ProxyOptions> options, ProxyStat
         {
             await foreach (var job in _queue.Reader.ReadAllAsync(stoppingToken))
             {
+                if (job.Route.Retired.IsCancellationRequested)
+                {
+                    stats.ShadowFor(job.RouteId).Discard();
+                    continue;
+                }
+
                 try
                 {
                     await CompareAsync(job, stoppingToken);
+                }
+                catch (OperationCanceledException) when (job.Route.Retired.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+                {
+                    stats.ShadowFor(job.RouteId).Discard();
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
@@ -64,7 +76,7 @@ internal sealed class ShadowDispatcher(IOptions<ProxyOptions> options, ProxyStat
     private async Task CompareAsync(ShadowJob job, CancellationToken stoppingToken)
     {
         var shadow = stats.ShadowFor(job.RouteId);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, job.Route.Retired);
         timeout.CancelAfter(TimeSpan.FromMilliseconds(_options.TimeoutMilliseconds));
         using var request = new HttpRequestMessage(new HttpMethod(job.Method), job.Destination + job.PathAndQuery);
         foreach (var (name, values) in job.Headers)
@@ -111,7 +123,7 @@ internal sealed class ShadowDispatcher(IOptions<ProxyOptions> options, ProxyStat
             {
                 using var legacy = JsonDocument.Parse(job.LegacyBody);
                 using var service = JsonDocument.Parse(serviceBody);
-                return JsonStructuralComparer.Compare(legacy.RootElement, service.RootElement, job.IgnoredFields, MaxDifferences);
+                return JsonStructuralComparer.Compare(legacy.RootElement, service.RootElement, job.Route.IgnoredFields, MaxDifferences);
             }
             catch (JsonException e)
             {

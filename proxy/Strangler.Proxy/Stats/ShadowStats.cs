@@ -9,6 +9,7 @@ internal sealed class ShadowStats(int sampleSize)
     private long _serviceErrors;
     private long _dropped;
     private long _skipped;
+    private long _discarded;
 
     public long Matches => Interlocked.Read(ref _matches);
 
@@ -23,7 +24,12 @@ internal sealed class ShadowStats(int sampleSize)
     /// <summary>Copies whose responses were not comparable (a body over the size limit).</summary>
     public long Skipped => Interlocked.Read(ref _skipped);
 
+    /// <summary>Copies not sent (or cut off) because their route left shadow or changed first: no copy outlives a stage change.</summary>
+    public long Discarded => Interlocked.Read(ref _discarded);
+
     public void Skip() => Interlocked.Increment(ref _skipped);
+
+    public void Discard() => Interlocked.Increment(ref _discarded);
 
     public void Match() => Interlocked.Increment(ref _matches);
 
