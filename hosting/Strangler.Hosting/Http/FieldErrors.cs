@@ -34,10 +34,15 @@ public sealed class FieldErrors
     /// <summary>The errors as the <c>errors</c> member of a validation problem.</summary>
     public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 
-    /// <summary>Every message in one sentence-per-message line (at most <paramref name="max"/>), for a problem's detail.</summary>
+    /// <summary>
+    /// The messages in one line (at most <paramref name="max"/>), for a problem's detail; each starts with its
+    /// field's name, so the detail alone says what to fix.
+    /// </summary>
     public string Summary(int max = 5)
     {
-        var messages = _errors.SelectMany(e => e.Value).ToList();
+        var messages = _errors
+            .SelectMany(e => e.Value.Select(m => m.StartsWith(e.Key, StringComparison.OrdinalIgnoreCase) ? m : $"{e.Key}: {m}"))
+            .ToList();
         var text = string.Join(" ", messages.Take(max));
         return messages.Count > max ? $"{text} (and {messages.Count - max} more)" : text;
     }

@@ -119,7 +119,7 @@ internal static class AdminApi
             var route = RouteRequest.Read(document!.RootElement, errors);
             if (route is not null && pathId is not null)
             {
-                if (document.RootElement.TryGetProperty("id", out _) && route.Id.Length > 0 && route.Id != pathId)
+                if (route.Id != pathId && (route.Id.Length > 0 || document.RootElement.EnumerateObject().Any(p => p.NameEquals("id") || p.Name.Equals("id", StringComparison.OrdinalIgnoreCase))))
                 {
                     errors.Add("id", $"The body's id '{route.Id}' differs from the path's '{pathId}'.");
                 }

@@ -232,9 +232,9 @@ internal sealed class RouteChangeService(
     {
         try
         {
-            if (stored.Routes is null || stored.Routes.GroupBy(r => r?.Id).Any(g => g.Count() > 1))
+            if (stored.Routes is not null && stored.Routes.GroupBy(r => r?.Id).FirstOrDefault(g => g.Count() > 1) is { } twice)
             {
-                throw new RouteCompilationException(null, "the table's routes are missing or an id is used twice");
+                throw new RouteCompilationException(twice.Key, "its id is used twice");
             }
 
             return new RouteTable(stored, holder.Current);

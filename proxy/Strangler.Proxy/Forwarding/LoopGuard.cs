@@ -82,14 +82,14 @@ internal sealed class LoopGuard(ProxyEndpoints endpoints, IOptions<ProxyOptions>
             destination = destination.MapToIPv4();
         }
 
-        // Connecting to the unspecified address reaches the local host.
-        var local = IPAddress.IsLoopback(destination) || destination.Equals(IPAddress.Any) || destination.Equals(IPAddress.IPv6Any) || IsLocalAddress(destination);
+        // Connecting to the unspecified address reaches the local host's loopback.
+        var loopback = IPAddress.IsLoopback(destination) || destination.Equals(IPAddress.Any) || destination.Equals(IPAddress.IPv6Any);
         if (listener.Equals(IPAddress.Any) || listener.Equals(IPAddress.IPv6Any))
         {
-            return local;
+            return loopback || IsLocalAddress(destination);
         }
 
-        return destination.Equals(listener) || (IPAddress.IsLoopback(listener) && IPAddress.IsLoopback(destination));
+        return destination.Equals(listener) || (IPAddress.IsLoopback(listener) && loopback);
     }
 
     private static bool IsLocalAddress(IPAddress address)

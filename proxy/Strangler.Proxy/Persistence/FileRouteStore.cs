@@ -55,7 +55,8 @@ internal sealed class FileRouteStore(string path, TimeProvider time, ILogger<Fil
             long storedVersion;
             try
             {
-                storedVersion = (await LoadAsync(cancellationToken))?.Version ?? 0;
+                // A file deleted while running: the running table (the last good one) writes it anew.
+                storedVersion = (await LoadAsync(cancellationToken))?.Version ?? expectedVersion;
             }
             catch (RouteStoreException e) when (e.StoredVersion is null)
             {

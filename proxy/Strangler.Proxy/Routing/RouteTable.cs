@@ -15,6 +15,11 @@ internal sealed class RouteTable
     public RouteTable(RouteTableSnapshot snapshot, RouteTable? previous = null)
     {
         Snapshot = snapshot;
+        if (snapshot.Routes is null || snapshot.Routes.Any(r => r is null))
+        {
+            throw new RouteCompilationException(null, "the table's routes are missing or one of them is null");
+        }
+
         var reusable = previous?._routes.ToDictionary(r => r.Id, StringComparer.Ordinal) ?? [];
         _routes = snapshot.Routes
             .OrderBy(r => r.Order)
@@ -61,11 +66,6 @@ internal sealed class RouteTable
     {
         try
         {
-            if (definition is null)
-            {
-                throw new ArgumentException("the route is null");
-            }
-
             var errors = RouteValidator.Validate(definition);
             if (errors.Any)
             {
@@ -73,11 +73,11 @@ internal sealed class RouteTable
             }
 
             var compiled = new CompiledRoute(definition);
-            return definition.Id is not null && reusable.TryGetValue(definition.Id, out var old) && old.Canonical == compiled.Canonical ? old : compiled;
+            return reusable.TryGetValue(definition.Id, out var old) && old.Canonical == compiled.Canonical ? old : compiled;
         }
         catch (Exception e) when (e is not RouteCompilationException)
         {
-            throw new RouteCompilationException(definition?.Id, e.Message, e);
+            throw new RouteCompilationException(definition.Id, e.Message, e);
         }
     }
 }

@@ -12,8 +12,18 @@ public sealed class AdminApiTests(StranglerStack stack) : IClassFixture<Strangle
 
     [Theory]
     [InlineData(null)]
+    [InlineData("")]
+    [InlineData("Bearer")]
+    [InlineData("Bearer ")]
     [InlineData("Bearer wrong-token-wrong-token")]
     [InlineData("Basic dGVzdDp0ZXN0")]
+    [InlineData("Bearer " + StranglerStack.Token + "x")]
+    [InlineData("Bearer " + StranglerStack.Token + " x")]
+    [InlineData("Bearer TEST-ADMIN-TOKEN-0123456789")]
+    [InlineData("Bearer test-admin-token-012345678")]
+    [InlineData("Bearer test-admin-token")]
+    [InlineData("Bearer t")]
+    [InlineData(StranglerStack.Token)]
     public async Task AnyAdminCall_WithoutTheRightBearerToken_Returns401Problem(string? authorization)
     {
         using var client = new HttpClient { BaseAddress = stack.Proxy.Admin.BaseAddress };
@@ -36,6 +46,42 @@ public sealed class AdminApiTests(StranglerStack stack) : IClassFixture<Strangle
         }
 
         Assert.Equal(HttpStatusCode.NotFound, (await stack.Proxy.Admin.GetAsync("/admin/routes/x")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Bearer " + StranglerStack.Token)]
+    [InlineData("bearer " + StranglerStack.Token)]
+    [InlineData("Bearer   " + StranglerStack.Token + "  ")]
+    public async Task AdminCall_WithTheExactToken_IsAccepted(string authorization)
+    {
+        using var client = new HttpClient { BaseAddress = stack.Proxy.Admin.BaseAddress };
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/admin/routes")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TokenFile_ProvidesTheToken_AndTheCommandLineNeedsNoSecret()
+    {
+        var file = Path.Combine(stack.StoreFolder, "token");
+        Directory.CreateDirectory(stack.StoreFolder);
+        await File.WriteAllTextAsync(file, "  file-token-0123456789abcdef\n");
+
+        await using var proxy = await stack.StartProxyAsync("--Proxy:Admin:Token=", $"--Proxy:Admin:TokenFile={file}");
+        using var client = new HttpClient { BaseAddress = proxy.Admin.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "file-token-0123456789abcdef");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/admin/routes")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await proxy.Admin.GetAsync("/admin/routes")).StatusCode); // the command-line token is not it
+    }
+
+    [Fact]
+    public async Task TokenFile_Missing_FailsTheStartWithAClearError()
+    {
+        var error = await Assert.ThrowsAnyAsync<InvalidOperationException>(
+            () => stack.StartProxyAsync("--Proxy:Admin:Token=", "--Proxy:Admin:TokenFile=/nonexistent/token"));
+
+        Assert.Contains("Proxy:Admin:TokenFile /nonexistent/token cannot be read", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
