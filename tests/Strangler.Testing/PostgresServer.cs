@@ -66,7 +66,8 @@ public sealed class PostgresServer
                 new NpgsqlConnectionStringBuilder(container.GetConnectionString()) { Database = "postgres" }.ConnectionString);
         }
 
-        var folder = Path.Combine(Path.GetTempPath(), $"strangler-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
+        SweepLeftovers();
+        var folder = Path.Combine(Path.GetTempPath(), $"{FolderPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
         var cluster = await EmbeddedPostgresCluster.StartAsync(
             new EmbeddedPostgresOptions { DataDirectory = folder, Durable = false },
             NullLogger.Instance,
@@ -85,6 +86,63 @@ public sealed class PostgresServer
             }
         };
         return new PostgresServer(cluster.GetConnectionString("postgres"));
+    }
+
+    private const string FolderPrefix = "strangler-tests-";
+
+    /// <summary>
+    /// Removes the clusters of test processes that are gone. The exit handler below stops the server but rarely
+    /// lives long enough to delete its ~60 MB folder (the test host is ended right after), so every run cleans up
+    /// after the earlier ones; a folder whose process still runs (a parallel test assembly) is left alone.
+    /// </summary>
+    private static void SweepLeftovers()
+    {
+        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        {
+            var name = Path.GetFileName(folder)[FolderPrefix.Length..];
+            if (!int.TryParse(name.Split('-')[0], out var pid) || IsRunning(pid))
+            {
+                continue;
+            }
+
+            // Its server may still run if the test process was killed: stop it before deleting its files.
+            var pidFile = Path.Combine(folder, "data", "postmaster.pid");
+            if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var postmaster) && IsRunning(postmaster))
+            {
+                try
+                {
+                    using var server = System.Diagnostics.Process.GetProcessById(postmaster);
+                    server.Kill(entireProcessTree: true);
+                    server.WaitForExit(TimeSpan.FromSeconds(30));
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                    continue;
+                }
+            }
+
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another test process is sweeping the same folder.
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static string Sanitize(string prefix) =>

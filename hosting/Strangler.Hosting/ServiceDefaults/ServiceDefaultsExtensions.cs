@@ -30,6 +30,8 @@ public static class ServiceDefaultsExtensions
             configuration
                 .MinimumLevel.Is(log.MinimumLevel)
                 .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                // YARP writes two Information lines per forwarded request; the proxy logs each request once itself.
+                .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
                 .Enrich.FromLogContext();
             if (log.Format == LogFormat.Json)

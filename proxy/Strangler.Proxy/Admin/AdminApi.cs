@@ -28,9 +28,15 @@ internal static class AdminApi
         admin.MapPost("/routes/{id}/rollback", Rollback);
         admin.MapGet("/stats", (StatsReport report) => TypedResults.Ok(report.Build()));
         admin.MapGet("/audit", ReadAudit);
-        app.MapGet("/metrics", (StatsReport report) => TypedResults.Text(report.Prometheus(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/metrics", WriteMetrics);
         app.MapGet("/healthz", () => TypedResults.Ok("Healthy"));
         return app;
+    }
+
+    public static async Task WriteMetrics(HttpContext context, StatsReport report)
+    {
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await report.WritePrometheusAsync(context.Response.Body, context.RequestAborted);
     }
 
     public static IResult GetRoute(string id, RouteTableHolder table) =>

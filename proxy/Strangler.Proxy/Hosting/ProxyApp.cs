@@ -50,6 +50,7 @@ public static class ProxyApp
         builder.Services.AddSingleton<ForwarderClient>();
         builder.Services.AddSingleton<LoopGuard>();
         builder.Services.AddSingleton<StranglerTransformer>();
+        builder.Services.AddSingleton<ProxyMetrics>();
         builder.Services.AddSingleton<ProxyStats>();
         builder.Services.AddSingleton<StatsReport>();
         builder.Services.AddSingleton<CanaryGuard>();

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Strangler.Proxy.Stats;
 
 /// <summary>All request and shadow statistics, per route × backend; read by /admin/stats and /metrics.</summary>
-internal sealed class ProxyStats(Microsoft.Extensions.Options.IOptions<ProxyOptions> options)
+internal sealed class ProxyStats(Microsoft.Extensions.Options.IOptions<ProxyOptions> options, ProxyMetrics metrics)
 {
     /// <summary>Route id used for requests no route matched.</summary>
     public const string Unmatched = "(unmatched)";
@@ -13,7 +13,7 @@ internal sealed class ProxyStats(Microsoft.Extensions.Options.IOptions<ProxyOpti
     private readonly int _sampleSize = options.Value.Shadow.DiffSampleSize;
 
     public RouteBackendStats For(string route, Backend backend) =>
-        _requests.GetOrAdd((route, backend), static _ => new RouteBackendStats());
+        _requests.GetOrAdd((route, backend), static (key, m) => new RouteBackendStats(m.LatencyFor(key.Route, key.Backend)), metrics);
 
     public ShadowStats ShadowFor(string route) => _shadow.GetOrAdd(route, _ => new ShadowStats(_sampleSize));
 

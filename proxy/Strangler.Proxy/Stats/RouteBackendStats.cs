@@ -1,7 +1,7 @@
 namespace Strangler.Proxy.Stats;
 
 /// <summary>Counters for one route × backend: requests, status classes, transport failures, latency.</summary>
-internal sealed class RouteBackendStats
+internal sealed class RouteBackendStats(Prometheus.Histogram.Child latencyMetric)
 {
     private readonly long[] _statusClasses = new long[6]; // 1xx..5xx, [0] unused
     private long _requests;
@@ -30,5 +30,6 @@ internal sealed class RouteBackendStats
         }
 
         Latency.Record(elapsed);
+        latencyMetric.Observe(elapsed.TotalSeconds);
     }
 }

@@ -1,35 +1,75 @@
-using System.Globalization;
-using System.Text;
+using Prometheus;
+using Strangler.Proxy.Admin;
 using Strangler.Proxy.Health;
 using Strangler.Proxy.Routing;
 
 namespace Strangler.Proxy.Stats;
 
-/// <summary>Renders the statistics for /admin/stats (JSON) and /metrics (Prometheus text format).</summary>
-internal sealed class StatsReport(ProxyStats stats, RouteTableHolder table, ServiceHealth health, Safety.CanaryGuard guard)
+/// <summary>Renders the statistics for /admin/stats (JSON) and /metrics (Prometheus text format, through prometheus-net).</summary>
+internal sealed class StatsReport
 {
-    private static readonly double[] Quantiles = [0.5, 0.95, 0.99];
+    private readonly ProxyStats _stats;
+    private readonly RouteTableHolder _table;
+    private readonly ServiceHealth _health;
+    private readonly Safety.CanaryGuard _guard;
+    private readonly RouteChangeService _changes;
+    private readonly ProxyMetrics _metrics;
+    private readonly Counter _requests;
+    private readonly Counter _transportErrors;
+    private readonly Counter _shadow;
+    private readonly Counter _autoRollbacks;
+    private readonly Gauge _stage;
+    private readonly Gauge _weight;
+    private readonly Gauge _destinationHealthy;
+    private readonly Gauge _storeProblem;
+    private readonly Gauge _tableVersion;
+
+    public StatsReport(
+        ProxyStats stats, RouteTableHolder table, ServiceHealth health, Safety.CanaryGuard guard, RouteChangeService changes, ProxyMetrics metrics)
+    {
+        _stats = stats;
+        _table = table;
+        _health = health;
+        _guard = guard;
+        _changes = changes;
+        _metrics = metrics;
+        var factory = metrics.Factory;
+        _requests = factory.CreateCounter("strangler_requests_total", "Proxied requests by route, backend and status class.", ["route", "backend", "status_class"]);
+        _transportErrors = factory.CreateCounter(
+            "strangler_transport_errors_total", "Requests whose backend could not be reached or timed out.", ["route", "backend"]);
+        _shadow = factory.CreateCounter("strangler_shadow_comparisons_total",
+            "Shadow copies by route and outcome: match, mismatch, service_error, skipped (not comparable), dropped (queue full), discarded (route left shadow).",
+            ["route", "result"]);
+        _autoRollbacks = factory.CreateCounter("strangler_canary_auto_rollbacks_total", "Automatic canary rollbacks decided by the canary guard.", ["route"]);
+        _stage = factory.CreateGauge("strangler_route_stage", "Current stage of each route: 1 for the active stage, 0 for the others.", ["route", "stage"]);
+        _weight = factory.CreateGauge("strangler_route_canary_weight", "Canary weight of each route, percent of user cohorts (0 unless at canary).", ["route"]);
+        _destinationHealthy = factory.CreateGauge("strangler_destination_healthy", "1 while a service destination is healthy, 0 while it is ejected.", ["destination"]);
+        _storeProblem = factory.CreateGauge("strangler_route_store_problem", "1 while the stored route table cannot be used (the proxy serves its last good table).");
+        _tableVersion = factory.CreateGauge("strangler_route_table_version", "Version of the route table being served.");
+        metrics.Registry.AddBeforeCollectCallback(Refresh);
+    }
 
     public object Build()
     {
-        var current = table.Current;
+        var current = _table.Current;
         var routeIds = current.Routes.Select(r => r.Id).Append(ProxyStats.Unmatched)
-            .Concat(stats.Requests.Select(r => r.Key.Route)).Distinct(StringComparer.Ordinal);
+            .Concat(_stats.Requests.Select(r => r.Key.Route)).Distinct(StringComparer.Ordinal);
         return new
         {
             version = current.Version,
+            routeStore = _changes.LastStoreProblem is { } problem ? new { ok = false, problem.At, problem.Error } : (object)new { ok = true },
             routes = routeIds.Select(id =>
             {
                 var route = current.Find(id);
-                var shadow = stats.Shadow.FirstOrDefault(s => s.Key == id).Value;
+                var shadow = _stats.Shadow.FirstOrDefault(s => s.Key == id).Value;
                 return new
                 {
                     id,
-                    stage = route?.Stage.ToString().ToLowerInvariant(),
+                    stage = route is null ? null : StageNames.Name(route.Stage),
                     weight = route?.Definition.Weight,
-                    autoRollbacks = guard.RollbacksFor(id),
-                    backends = stats.Requests.Where(r => r.Key.Route == id)
-                        .ToDictionary(r => r.Key.Backend.ToString().ToLowerInvariant(), r => Describe(r.Value)),
+                    autoRollbacks = _guard.RollbacksFor(id),
+                    backends = _stats.Requests.Where(r => r.Key.Route == id)
+                        .ToDictionary(r => ProxyMetrics.BackendName(r.Key.Backend), r => Describe(r.Value)),
                     shadow = shadow is null ? null : new
                     {
                         matches = shadow.Matches,
@@ -37,69 +77,72 @@ internal sealed class StatsReport(ProxyStats stats, RouteTableHolder table, Serv
                         serviceErrors = shadow.ServiceErrors,
                         skipped = shadow.Skipped,
                         dropped = shadow.Dropped,
+                        discarded = shadow.Discarded,
                         samples = shadow.Samples(),
                     },
                 };
             }).ToList(),
-            health = health.Snapshot(),
+            health = _health.Snapshot(),
         };
     }
 
-    public string Prometheus()
+    /// <summary>Writes the Prometheus text exposition format.</summary>
+    public Task WritePrometheusAsync(Stream output, CancellationToken cancellationToken) =>
+        _metrics.Registry.CollectAndExportAsTextAsync(output, cancellationToken);
+
+    private void Refresh()
     {
-        var text = new StringBuilder();
-        text.AppendLine("# HELP strangler_requests_total Proxied requests by route, backend and status class.");
-        text.AppendLine("# TYPE strangler_requests_total counter");
-        foreach (var ((route, backend), s) in stats.Requests)
+        foreach (var ((route, backend), s) in _stats.Requests)
         {
+            var name = ProxyMetrics.BackendName(backend);
             for (var digit = 1; digit <= 5; digit++)
             {
-                Line(text, "strangler_requests_total", route, backend, $",status_class=\"{digit}xx\"", s.StatusClass(digit));
-            }
-        }
-
-        text.AppendLine("# HELP strangler_transport_errors_total Requests whose backend could not be reached or timed out.");
-        text.AppendLine("# TYPE strangler_transport_errors_total counter");
-        foreach (var ((route, backend), s) in stats.Requests)
-        {
-            Line(text, "strangler_transport_errors_total", route, backend, "", s.TransportErrors);
-        }
-
-        text.AppendLine("# HELP strangler_request_duration_seconds Request latency through the proxy.");
-        text.AppendLine("# TYPE strangler_request_duration_seconds summary");
-        foreach (var ((route, backend), s) in stats.Requests)
-        {
-            foreach (var q in Quantiles)
-            {
-                Line(text, "strangler_request_duration_seconds", route, backend, $",quantile=\"{q.ToString(CultureInfo.InvariantCulture)}\"", s.Latency.Percentile(q) / 1000);
+                _requests.WithLabels(route, name, $"{digit}xx").IncTo(s.StatusClass(digit));
             }
 
-            Line(text, "strangler_request_duration_seconds_count", route, backend, "", s.Latency.Count);
+            _transportErrors.WithLabels(route, name).IncTo(s.TransportErrors);
         }
 
-        text.AppendLine("# HELP strangler_shadow_comparisons_total Shadow comparisons by route and result.");
-        text.AppendLine("# TYPE strangler_shadow_comparisons_total counter");
-        foreach (var (route, s) in stats.Shadow)
+        foreach (var (route, s) in _stats.Shadow)
         {
-            foreach (var (result, value) in new[] { ("match", s.Matches), ("mismatch", s.Mismatches), ("service_error", s.ServiceErrors), ("skipped", s.Skipped), ("dropped", s.Dropped) })
-            {
-                text.Append(CultureInfo.InvariantCulture, $"strangler_shadow_comparisons_total{{route=\"{Escape(route)}\",result=\"{result}\"}} {value}\n");
-            }
+            _shadow.WithLabels(route, "match").IncTo(s.Matches);
+            _shadow.WithLabels(route, "mismatch").IncTo(s.Mismatches);
+            _shadow.WithLabels(route, "service_error").IncTo(s.ServiceErrors);
+            _shadow.WithLabels(route, "skipped").IncTo(s.Skipped);
+            _shadow.WithLabels(route, "dropped").IncTo(s.Dropped);
+            _shadow.WithLabels(route, "discarded").IncTo(s.Discarded);
         }
 
-        text.AppendLine("# HELP strangler_route_stage Current stage of each route (1 for the active stage), and canary weight.");
-        text.AppendLine("# TYPE strangler_route_stage gauge");
-        foreach (var route in table.Current.Routes)
+        var table = _table.Current;
+        var live = table.Routes.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var labels in _stage.GetAllLabelValues().Where(l => !live.Contains(l[0])).ToList())
+        {
+            _stage.RemoveLabelled(labels);
+        }
+
+        foreach (var labels in _weight.GetAllLabelValues().Where(l => !live.Contains(l[0])).ToList())
+        {
+            _weight.RemoveLabelled(labels);
+        }
+
+        foreach (var route in table.Routes)
         {
             foreach (var stage in Enum.GetValues<Stage>())
             {
-                text.Append(CultureInfo.InvariantCulture, $"strangler_route_stage{{route=\"{Escape(route.Id)}\",stage=\"{stage.ToString().ToLowerInvariant()}\"}} {(route.Stage == stage ? 1 : 0)}\n");
+                _stage.WithLabels(route.Id, StageNames.Name(stage)).Set(route.Stage == stage ? 1 : 0);
             }
 
-            text.Append(CultureInfo.InvariantCulture, $"strangler_route_canary_weight{{route=\"{Escape(route.Id)}\"}} {route.Definition.Weight}\n");
+            _weight.WithLabels(route.Id).Set(route.Stage == Stage.Canary ? route.Definition.Weight : 0);
+            _autoRollbacks.WithLabels(route.Id).IncTo(_guard.RollbacksFor(route.Id));
         }
 
-        return text.ToString();
+        foreach (var (destination, healthy) in _health.Snapshot())
+        {
+            _destinationHealthy.WithLabels(destination).Set(healthy ? 1 : 0);
+        }
+
+        _storeProblem.Set(_changes.LastStoreProblem is null ? 0 : 1);
+        _tableVersion.Set(table.Version);
     }
 
     private static object Describe(RouteBackendStats s) => new
@@ -109,9 +152,4 @@ internal sealed class StatsReport(ProxyStats stats, RouteTableHolder table, Serv
         transportErrors = s.TransportErrors,
         latencyMs = new { p50 = s.Latency.Percentile(0.5), p95 = s.Latency.Percentile(0.95), p99 = s.Latency.Percentile(0.99) },
     };
-
-    private static void Line(StringBuilder text, string name, string route, Backend backend, string extra, double value) =>
-        text.Append(CultureInfo.InvariantCulture, $"{name}{{route=\"{Escape(route)}\",backend=\"{backend.ToString().ToLowerInvariant()}\"{extra}}} {value}\n");
-
-    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 }

@@ -19,7 +19,7 @@ public sealed class ConnectorTests(PostgresDatabase database) : IClassFixture<Po
     [Fact]
     public async Task Run_MissingTable_ExitsNonZeroWithOneLine()
     {
-        using var connector = ConnectorProcess.Start(Args("missing_conn", "does_not_exist"));
+        using var connector = AppProcess.Start("Strangler.Cdc.Connector.dll", Args("missing_conn", "does_not_exist"));
 
         await connector.WaitForExitAsync();
 
@@ -53,7 +53,7 @@ public sealed class ConnectorTests(PostgresDatabase database) : IClassFixture<Po
         {
             for (var crash = 0; crash < 10; crash++)
             {
-                using var connector = ConnectorProcess.Start(Args("storm", "storm"));
+                using var connector = AppProcess.Start("Strangler.Cdc.Connector.dll", Args("storm", "storm"));
                 // Kill after a random number of streamed events (snapshot reads do not count, so the first run's
                 // snapshot completes and every crash lands in the stream).
                 var target = random.Next(20, 400);
@@ -72,7 +72,7 @@ public sealed class ConnectorTests(PostgresDatabase database) : IClassFixture<Po
 
         var last = committed.Value;
         var stored = await CountersAsync();
-        using (var final = ConnectorProcess.Start(Args("storm", "storm")))
+        using (var final = AppProcess.Start("Strangler.Cdc.Connector.dll", Args("storm", "storm")))
         {
             // Done when every row has arrived in its final state: from the stream, or from a snapshot if the
             // last crash interrupted one (then the final run snapshots again).
@@ -137,7 +137,7 @@ public sealed class ConnectorTests(PostgresDatabase database) : IClassFixture<Po
     }
 
     /// <summary>A hard kill can tear the line being written (never acknowledged): only the last line may be incomplete.</summary>
-    private static List<string> CompleteLines(ConnectorProcess connector)
+    private static List<string> CompleteLines(AppProcess connector)
     {
         var lines = connector.Lines.ToList();
         if (lines.Count > 0 && !IsJson(lines[^1]))

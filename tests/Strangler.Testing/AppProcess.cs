@@ -1,30 +1,42 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace Strangler.Cdc.Tests.Connector;
+namespace Strangler.Testing;
 
-/// <summary>The real connector executable, its standard output (the embedded sink's JSON lines) collected line by line.</summary>
-internal sealed class ConnectorProcess : IDisposable
+/// <summary>
+/// One of our executables run as a real child process (<c>dotnet App.dll args</c>, from the test's output folder),
+/// its standard output and error collected line by line: what a user running it would see.
+/// </summary>
+public sealed class AppProcess : IDisposable
 {
     private readonly Process _process;
 
-    private ConnectorProcess(Process process) => _process = process;
+    private AppProcess(Process process) => _process = process;
 
     public ConcurrentQueue<string> Lines { get; } = new();
 
     public ConcurrentQueue<string> Errors { get; } = new();
 
-    public static ConnectorProcess Start(params string[] args)
+    /// <summary>Starts <paramref name="assembly"/> (e.g. Strangler.Proxy.dll) with <paramref name="args"/>.</summary>
+    public static AppProcess Start(string assembly, params string[] args) => Start(assembly, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts <paramref name="assembly"/> with extra environment variables (e.g. secrets kept off the command line).</summary>
+    public static AppProcess Start(string assembly, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Strangler.Cdc.Connector.dll"));
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
 
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = info };
-        var connector = new ConnectorProcess(process);
+        var connector = new AppProcess(process);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is { Length: > 0 } line)
@@ -44,6 +56,8 @@ internal sealed class ConnectorProcess : IDisposable
         process.BeginErrorReadLine();
         return connector;
     }
+
+    public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
 
