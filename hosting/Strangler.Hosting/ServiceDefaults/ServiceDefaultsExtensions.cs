@@ -24,26 +24,28 @@ public static class ServiceDefaultsExtensions
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         var log = builder.Configuration.GetSection(LogOptions.SectionName).Get<LogOptions>() ?? new LogOptions();
-        // Several apps may share one process (tests, the demo): each keeps its own logger, the static one is left alone.
-        builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: configuration =>
+        var configuration = new LoggerConfiguration()
+            .MinimumLevel.Is(log.MinimumLevel)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            // YARP writes two Information lines per forwarded request; the proxy logs each request once itself.
+            .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .Enrich.FromLogContext();
+        if (log.Format == LogFormat.Json)
         {
-            configuration
-                .MinimumLevel.Is(log.MinimumLevel)
-                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-                // YARP writes two Information lines per forwarded request; the proxy logs each request once itself.
-                .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
-                .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
-                .Enrich.FromLogContext();
-            if (log.Format == LogFormat.Json)
-            {
-                configuration.WriteTo.Console(new CompactJsonFormatter());
-            }
-            else
-            {
-                configuration.WriteTo.Console(
-                    outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}");
-            }
-        });
+            configuration.WriteTo.Console(new CompactJsonFormatter());
+        }
+        else
+        {
+            configuration.WriteTo.Console(
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}");
+        }
+
+        // Several apps may share one process (tests, the demo): each has its own logger, the static one is left
+        // alone — and so the request log must be given this one explicitly (see UseRequestLogging).
+        var logger = configuration.CreateLogger();
+        builder.Services.AddSerilog(logger, dispose: true);
+        builder.Services.AddSingleton<Serilog.ILogger>(logger);
 
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -63,12 +65,24 @@ public static class ServiceDefaultsExtensions
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         app.UseCorrelationId();
-        app.UseSerilogRequestLogging(options =>
-            options.EnrichDiagnosticContext = (diagnostics, http) =>
-                diagnostics.Set("CorrelationId", http.TraceIdentifier));
+        app.UseRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         return app;
+    }
+
+    /// <summary>
+    /// One line per request (method, path, status, time, correlation id) through this app's logger, in its
+    /// configured format and level. Serilog's middleware would otherwise write to the static bootstrap logger.
+    /// </summary>
+    public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app)
+    {
+        var logger = app.ApplicationServices.GetRequiredService<Serilog.ILogger>();
+        return app.UseSerilogRequestLogging(options =>
+        {
+            options.Logger = logger;
+            options.EnrichDiagnosticContext = (diagnostics, http) => diagnostics.Set("CorrelationId", http.TraceIdentifier);
+        });
     }
 
     /// <summary>Maps /healthz (process alive) and /readyz (dependencies reachable).</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 using RideShare.Monolith.Data;
 using RideShare.Monolith.Pricing;
@@ -21,8 +22,14 @@ public static class RideShareServices
     {
         builder.Services.AddResolvedDatabase(database);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(database.ConnectionString));
-        builder.Services.AddDbContextPool<RideShareDbContext>((sp, options) =>
-            options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+        builder.Services.AddDbContextPool<RideShareDbContext>((sp, options) => options
+            .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
+            // A constraint violation (duplicate email → 409) is an expected outcome the API answers, not an error
+            // to log with a stack trace; an unexpected failure still reaches the exception handler, which logs it.
+            .ConfigureWarnings(w => w.Log(
+                (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+                (RelationalEventId.CommandError, LogLevel.Debug),
+                (CoreEventId.OptimisticConcurrencyException, LogLevel.Debug))));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks().AddPostgresReadiness();
 

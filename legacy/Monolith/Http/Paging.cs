@@ -21,6 +21,11 @@ internal readonly record struct Paging(int Page, int PageSize)
         {
             errors.Add("pageSize", $"pageSize must be between 1 and {MaxPageSize}.");
         }
+        else if (p >= 1 && (long)(p - 1) * size > int.MaxValue)
+        {
+            // The offset must fit the database's; no list here comes near 2^31 items.
+            errors.Add("page", $"page is too large: with pageSize {size} the last possible page is {(int.MaxValue / size) + 1}.");
+        }
 
         return new Paging(p, size);
     }

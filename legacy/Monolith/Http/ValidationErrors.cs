@@ -38,7 +38,35 @@ internal sealed class ValidationErrors
             Add(field, $"{field} must be at most {maxLength} characters.");
         }
 
+        // PostgreSQL text cannot hold NUL, and no name, email, plate or address holds control characters or
+        // half of a surrogate pair: refused here rather than failing in the database.
+        if (trimmed.Any(char.IsControl))
+        {
+            Add(field, $"{field} must not contain control characters (such as NUL, tab or line breaks).");
+        }
+        else if (!IsWellFormedUtf16(trimmed))
+        {
+            Add(field, $"{field} is not valid Unicode text (an unpaired surrogate).");
+        }
+
         return trimmed.Length == 0 ? null : trimmed;
+    }
+
+    private static bool IsWellFormedUtf16(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public string? Email(string field, string? value)

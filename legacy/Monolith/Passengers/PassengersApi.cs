@@ -57,16 +57,16 @@ public static class PassengersApi
     {
         var errors = new ValidationErrors();
         var paging = Paging.From(page, pageSize, errors);
+        var emailFilter = errors.OptionalText("email", email, 254)?.ToLowerInvariant();
         if (errors.Any)
         {
             return errors.ToProblem();
         }
 
         var query = db.Passengers.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(email))
+        if (emailFilter is not null)
         {
-            var wanted = email.Trim().ToLowerInvariant();
-            query = query.Where(p => p.Email == wanted);
+            query = query.Where(p => p.Email == emailFilter);
         }
 
         var total = await query.LongCountAsync(cancellationToken);

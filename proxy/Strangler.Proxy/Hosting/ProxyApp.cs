@@ -91,8 +91,7 @@ public static class ProxyApp
 
         // Admin listener only from here on. Routing is placed here explicitly so endpoint matching never runs
         // on proxied requests.
-        app.UseSerilogRequestLogging(options =>
-            options.EnrichDiagnosticContext = (diagnostics, http) => diagnostics.Set("CorrelationId", http.TraceIdentifier));
+        app.UseRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages(AdminProblems.WriteForStatusAsync);
         app.UseMiddleware<AdminAuthMiddleware>();
