@@ -37,7 +37,8 @@ internal static class ConnectorCommands
                 _ => Fail($"unknown command '{command}': use run or mock-kafka."),
             };
         }
-        catch (Exception e) when (e is CdcConfigurationException or PostgresBinariesNotFoundException or NpgsqlException)
+        catch (Exception e) when (e is CdcConfigurationException or PostgresBinariesNotFoundException or NpgsqlException
+            or Strangler.Cdc.Events.UnencodableEventException)
         {
             return Fail(e.Message);
         }

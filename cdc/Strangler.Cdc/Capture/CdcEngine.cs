@@ -21,6 +21,8 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
     private long _eventsPublished;
     private long _deliveryFailures;
     private long _snapshotRows;
+    private long _unencodable;
+    private ulong? _lastCommit;
     private DeliveryPipeline? _pipeline;
 
     /// <summary>Events handed to the sink so far (snapshot and stream).</summary>
@@ -31,6 +33,9 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
 
     /// <summary>How far behind the database the sink is: now minus the commit time of the newest acknowledged transaction.</summary>
     public TimeSpan? TimeLag => _pipeline?.AcknowledgedCommitTime is { } at ? _time.GetUtcNow() - at : null;
+
+    /// <summary>Changes that could not be encoded (dead-lettered or skipped, per Cdc:EventFailureHandling).</summary>
+    public long UnencodableChanges => Interlocked.Read(ref _unencodable);
 
     /// <summary>Deliveries that failed (the engine then restarted from the slot).</summary>
     public long DeliveryFailures => Interlocked.Read(ref _deliveryFailures);
@@ -51,6 +56,8 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
         {
             throw new CdcConfigurationException("Cdc:Tables is empty: list the tables to capture, e.g. public.drivers.");
         }
+
+        CdcNames.Validate(options); // before anything is created in the database
 
         // Text output in fixed formats, whatever the server's defaults: the encoder parses it.
         var connectionString = new NpgsqlConnectionStringBuilder(options.ConnectionString)
@@ -83,6 +90,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
 
         if (!slotExists)
         {
+            _lastCommit = null; // a new slot has no acknowledged commit
             await using var creator = new LogicalReplicationConnection(connectionString);
             await creator.Open(cancellationToken);
             var created = await creator.CreatePgOutputReplicationSlot(
@@ -222,7 +230,8 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
 
     private async Task<bool> CheckSlotAsync(NpgsqlConnection sql, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT active, active_pid, plugin FROM pg_replication_slots WHERE slot_name = $1", sql);
+        await using var command = new NpgsqlCommand(
+            "SELECT active, active_pid, plugin, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1", sql);
         command.Parameters.Add(new NpgsqlParameter { Value = options.Slot });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -241,6 +250,9 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
             throw new CdcConfigurationException($"Replication slot '{options.Slot}' uses the '{reader.GetString(2)}' plugin, not pgoutput: set Cdc:Slot to another slot.");
         }
 
+        // Resuming: the last commit already acknowledged is source.sequence[0] of the first change streamed now,
+        // as Debezium's committed offset makes it.
+        _lastCommit = reader.IsDBNull(3) ? null : (ulong)NpgsqlLogSequenceNumber.Parse(reader.GetString(3));
         return true;
     }
 
@@ -258,6 +270,9 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
             await setSnapshot.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        // Debezium's snapshot events carry the snapshot transaction's id.
+        await using var txid = new NpgsqlCommand("SELECT txid_current()", connection, transaction);
+        var snapshotTxId = (long)(await txid.ExecuteScalarAsync(cancellationToken))!;
         var lsn = (ulong)slot.ConsistentPoint;
         var readAt = _time.GetUtcNow();
         var batch = new List<ChangeRecord>(options.MaxBatchSize);
@@ -283,7 +298,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
                 if (pending is not null)
                 {
                     var marker = first ? "first" : firstInTable ? "first_in_data_collection" : "true";
-                    batch.Add(encoder.Encode(table, 'r', null, pending, new SourceInfo(marker, readAt, null, lsn, null)));
+                    Add(batch, encoder, table, 'r', null, pending, new SourceInfo(marker, readAt, snapshotTxId, lsn, null));
                     first = false;
                     firstInTable = false;
                     await FlushIfFullAsync(batch, cancellationToken);
@@ -297,7 +312,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
             if (pending is not null)
             {
                 var marker = lastTable ? "last" : "last_in_data_collection";
-                batch.Add(encoder.Encode(table, 'r', null, pending, new SourceInfo(marker, readAt, null, lsn, null)));
+                Add(batch, encoder, table, 'r', null, pending, new SourceInfo(marker, readAt, snapshotTxId, lsn, null));
                 first = false;
             }
 
@@ -338,7 +353,6 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
         _pipeline = pipeline;
         long? txId = null;
         var commitTime = DateTimeOffset.MinValue;
-        ulong? lastCommit = null;
         // Streaming and heartbeats stop when asked, or as soon as a delivery fails.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, pipeline.Failed);
         var heartbeat = HeartbeatAsync(replication, encoder, pipeline, stop.Token);
@@ -369,26 +383,26 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
                         commitTime = begin.TransactionCommitTimestamp;
                         break;
                     case InsertMessage insert when relations.GetValueOrDefault(insert.Relation.RelationId) is { } table:
-                        batch.Add(encoder.Encode(table, 'c', null, await ReadAsync(insert.NewRow, table, cancellationToken), Source(message)));
+                        Add(batch, encoder, table, 'c', null, await ReadAsync(insert.NewRow, table, cancellationToken), Source(message));
                         break;
                     case FullUpdateMessage update when relations.GetValueOrDefault(update.Relation.RelationId) is { } table:
                         var old = await ReadAsync(update.OldRow, table, cancellationToken);
-                        batch.Add(encoder.Encode(table, 'u', old, await ReadAsync(update.NewRow, table, cancellationToken), Source(message)));
+                        Add(batch, encoder, table, 'u', old, await ReadAsync(update.NewRow, table, cancellationToken), Source(message));
                         break;
                     case IndexUpdateMessage keyChange when relations.GetValueOrDefault(keyChange.Relation.RelationId) is { } table:
                         // A primary-key change: Debezium emits a delete (+ tombstone) of the old key, then a create.
                         var oldKey = WithDefaults(table, await ReadAsync(keyChange.Key, table, cancellationToken));
-                        AddDelete(batch, encoder.Encode(table, 'd', oldKey, null, Source(message)));
-                        batch.Add(encoder.Encode(table, 'c', null, await ReadAsync(keyChange.NewRow, table, cancellationToken), Source(message)));
+                        Add(batch, encoder, table, 'd', oldKey, null, Source(message));
+                        Add(batch, encoder, table, 'c', null, await ReadAsync(keyChange.NewRow, table, cancellationToken), Source(message));
                         break;
                     case DefaultUpdateMessage update when relations.GetValueOrDefault(update.Relation.RelationId) is { } table:
-                        batch.Add(encoder.Encode(table, 'u', null, await ReadAsync(update.NewRow, table, cancellationToken), Source(message)));
+                        Add(batch, encoder, table, 'u', null, await ReadAsync(update.NewRow, table, cancellationToken), Source(message));
                         break;
                     case FullDeleteMessage delete when relations.GetValueOrDefault(delete.Relation.RelationId) is { } table:
-                        AddDelete(batch, encoder.Encode(table, 'd', await ReadAsync(delete.OldRow, table, cancellationToken), null, Source(message)));
+                        Add(batch, encoder, table, 'd', await ReadAsync(delete.OldRow, table, cancellationToken), null, Source(message));
                         break;
                     case KeyDeleteMessage delete when relations.GetValueOrDefault(delete.Relation.RelationId) is { } table:
-                        AddDelete(batch, encoder.Encode(table, 'd', WithDefaults(table, await ReadAsync(delete.Key, table, cancellationToken)), null, Source(message)));
+                        Add(batch, encoder, table, 'd', WithDefaults(table, await ReadAsync(delete.Key, table, cancellationToken)), null, Source(message));
                         break;
                     case TruncateMessage truncate when options.EmitTruncate:
                         foreach (var relation in truncate.Relations)
@@ -404,7 +418,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
                         // Delivery is pipelined; the slot moves to this transaction's end only once it and every
                         // transaction before it are acknowledged by the sink.
                         await pipeline.SendAsync(TakeBatch(), commit.TransactionEndLsn, cancellationToken, commitTime);
-                        lastCommit = (ulong)commit.CommitLsn;
+                        _lastCommit = (ulong)commit.CommitLsn;
                         pipeline.EndTransaction();
                         break;
                 }
@@ -439,15 +453,41 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
         }
 
         SourceInfo Source(ReplicationMessage message) =>
-            new("false", commitTime, txId, (ulong)message.WalStart, lastCommit);
+            new("false", commitTime, txId, (ulong)message.WalStart, _lastCommit);
+    }
 
-        void AddDelete(List<ChangeRecord> target, ChangeRecord delete)
+    /// <summary>
+    /// Encodes one change into <paramref name="batch"/> (a delete with its tombstone). A change that cannot be
+    /// encoded goes to the dead-letter topic in its place, is skipped, or stops the connector, per
+    /// Cdc:EventFailureHandling — never a crash loop by default. A dead letter is delivered and acknowledged in
+    /// order like any event, so the slot never moves past a change that was neither delivered nor dead-lettered.
+    /// </summary>
+    private void Add(List<ChangeRecord> batch, DebeziumEncoder encoder, TableInfo table, char op, string?[]? before, string?[]? after, SourceInfo source)
+    {
+        ChangeRecord record;
+        try
         {
-            target.Add(delete);
-            if (options.TombstonesOnDelete && delete.Key is not null)
+            record = encoder.Encode(table, op, before, after, source);
+        }
+        catch (UnencodableEventException e) when (options.EventFailureHandling != EventFailureHandling.Fail)
+        {
+            Interlocked.Increment(ref _unencodable);
+            if (options.EventFailureHandling == EventFailureHandling.Skip)
             {
-                target.Add(DebeziumEncoder.Tombstone(delete));
+                logger.LogError("Skipped: {Error}", e.Message);
+                return;
             }
+
+            var deadLetter = encoder.DeadLetter(table, before, after, source, e);
+            logger.LogError("Dead-lettered to {Topic}: {Error}", deadLetter.Topic, e.Message);
+            batch.Add(deadLetter);
+            return;
+        }
+
+        batch.Add(record);
+        if (op == 'd' && options.TombstonesOnDelete && record.Key is not null)
+        {
+            batch.Add(DebeziumEncoder.Tombstone(record));
         }
     }
 

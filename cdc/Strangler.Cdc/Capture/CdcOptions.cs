@@ -44,6 +44,12 @@ public sealed class CdcOptions
     /// <summary>Transactions handed to the sink but not yet acknowledged, at most (delivery is pipelined; LSNs are confirmed in order).</summary>
     public int MaxInFlightBatches { get; set; } = 256;
 
+    /// <summary>A change that cannot be encoded: dead-lettered (default), fail the connector, or skipped.</summary>
+    public EventFailureHandling EventFailureHandling { get; set; } = EventFailureHandling.DeadLetter;
+
+    /// <summary>Topic of dead-lettered changes; empty means <c>{TopicPrefix}.dlq</c>.</summary>
+    public string DeadLetterTopic { get; set; } = "";
+
     /// <summary>Longest wait before restarting from the slot after a failed delivery, milliseconds (backoff doubles up to it).</summary>
     public int MaxRetryBackoffMilliseconds { get; set; } = 30_000;
 }

@@ -1,6 +1,10 @@
 namespace Strangler.Cdc.Capture;
 
-/// <summary>One captured column: name, type and the facts the event schema needs.</summary>
+/// <summary>
+/// One captured column: name, type and the facts the event schema needs. <see cref="Precision"/> and
+/// <see cref="Scale"/> are numeric(p,s)'s; for time, timestamp and timestamptz, Precision is the fractional
+/// digits (6 when not declared).
+/// </summary>
 public sealed record ColumnInfo(string Name, ColumnKind Kind, uint TypeOid, bool Nullable, bool IsKey, int? Precision, int? Scale, string? EnumValues)
 {
     /// <summary>Maps a PostgreSQL type (OID, type modifier, typtype) to its Debezium representation; unknown types travel as text.</summary>
@@ -19,12 +23,27 @@ public sealed record ColumnInfo(string Name, ColumnKind Kind, uint TypeOid, bool
         1083 => ColumnKind.Time,
         1114 => ColumnKind.Timestamp,
         1184 => ColumnKind.TimestampTz,
+        1266 => ColumnKind.TimeTz,
         17 => ColumnKind.Bytes,
         _ when typtype == 'e' => ColumnKind.Enum,
         _ => ColumnKind.Text,
     };
 
-    /// <summary>numeric(p,s): precision and scale from the type modifier; null for an unconstrained numeric.</summary>
+    /// <summary>
+    /// numeric(p,s): precision and scale from the type modifier; null for an unconstrained numeric. The scale is
+    /// an 11-bit signed field (PostgreSQL 15 allows -1000 to 1000), so numeric(5,-2) reads as scale -2.
+    /// </summary>
     public static (int? Precision, int? Scale) NumericModifier(int typmod) =>
-        typmod < 4 ? (null, null) : (((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF);
+        typmod < 4 ? (null, null) : (((typmod - 4) >> 16) & 0xFFFF, (((typmod - 4) & 0x7FF) ^ 1024) - 1024);
+
+    /// <summary>Fractional digits of time(p), timestamp(p), timestamptz(p): the modifier, or 6 when there is none.</summary>
+    public static int TemporalPrecision(int typmod) => typmod is >= 0 and <= 6 ? typmod : 6;
+
+    /// <summary>The (precision, scale) a column of <paramref name="kind"/> carries, from its type modifier.</summary>
+    public static (int? Precision, int? Scale) Modifier(ColumnKind kind, int typmod) => kind switch
+    {
+        ColumnKind.Numeric => NumericModifier(typmod),
+        ColumnKind.Time or ColumnKind.Timestamp or ColumnKind.TimestampTz or ColumnKind.TimeTz => (TemporalPrecision(typmod), null),
+        _ => (null, null),
+    };
 }

@@ -18,5 +18,6 @@ public enum ColumnKind
     Time,
     Timestamp,
     TimestampTz,
+    TimeTz,
     Bytes,
 }

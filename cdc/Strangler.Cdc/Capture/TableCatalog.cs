@@ -32,7 +32,7 @@ internal static class TableCatalog
             {
                 var oid = (uint)reader.GetInt64(1);
                 var kind = ColumnInfo.KindOf(oid, reader.GetString(5)[0]);
-                var (precision, scale) = kind == ColumnKind.Numeric ? ColumnInfo.NumericModifier(reader.GetInt32(2)) : (null, null);
+                var (precision, scale) = ColumnInfo.Modifier(kind, reader.GetInt32(2));
                 columns.Add(new ColumnInfo(reader.GetString(0), kind, oid, reader.GetBoolean(3), reader.GetBoolean(4), precision, scale,
                     reader.IsDBNull(6) ? null : reader.GetString(6)));
                 full = reader.GetString(7) == "f";

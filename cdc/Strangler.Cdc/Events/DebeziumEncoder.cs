@@ -40,8 +40,90 @@ internal sealed class DebeziumEncoder : IDisposable
     /// <summary>Forgets cached schemas (a table's definition changed).</summary>
     public void Invalidate(TableInfo table) => _schemas.Remove(table.QualifiedName);
 
-    /// <summary>The event for one row change; <paramref name="before"/>/<paramref name="after"/> are text values in column order (null = SQL NULL).</summary>
+    /// <summary>
+    /// The event for one row change; <paramref name="before"/>/<paramref name="after"/> are text values in column order
+    /// (null = SQL NULL). A value that cannot be encoded throws <see cref="UnencodableEventException"/>.
+    /// </summary>
     public ChangeRecord Encode(TableInfo table, char op, string?[]? before, string?[]? after, SourceInfo source)
+    {
+        try
+        {
+            return EncodeCore(table, op, before, after, source);
+        }
+        catch (UnencodableValueException e)
+        {
+            throw new UnencodableEventException(table.QualifiedName, op, KeyText(table, after ?? before), source.Lsn, e);
+        }
+    }
+
+    /// <summary>The dead-letter topic's record for a change that could not be encoded: every value as PostgreSQL's text, nothing lost.</summary>
+    public ChangeRecord DeadLetter(TableInfo table, string?[]? before, string?[]? after, SourceInfo source, UnencodableEventException failure)
+    {
+        var topic = _options.DeadLetterTopic.Length > 0 ? _options.DeadLetterTopic : Sanitize($"{_options.TopicPrefix}.dlq");
+        var key = Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("table", table.QualifiedName);
+            w.WritePropertyName("key");
+            WriteTextRow(w, table, after ?? before, keyOnly: true);
+            w.WriteEndObject();
+        });
+        var value = Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("reason", failure.Reason);
+            w.WriteString("column", failure.Column);
+            w.WriteString("table", table.QualifiedName);
+            w.WriteString("op", failure.Operation.ToString());
+            w.WriteNumber("lsn", source.Lsn);
+            if (source.TxId is { } tx)
+            {
+                w.WriteNumber("txId", tx);
+            }
+
+            w.WriteNumber("ts_ms", source.Timestamp.ToUnixTimeMilliseconds());
+            w.WritePropertyName("before");
+            WriteTextRow(w, table, before, keyOnly: false);
+            w.WritePropertyName("after");
+            WriteTextRow(w, table, after, keyOnly: false);
+            w.WriteEndObject();
+        });
+        return new ChangeRecord(topic, key, value, source.Lsn);
+    }
+
+    private static string KeyText(TableInfo table, string?[]? row)
+    {
+        if (row is null || !table.HasPrimaryKey)
+        {
+            return "(no key)";
+        }
+
+        var parts = table.Columns.Select((c, i) => (c, i)).Where(x => x.c.IsKey)
+            .Select(x => $"\"{x.c.Name}\":{(row[x.i] is { } v ? JsonSerializer.Serialize(v) : "null")}");
+        return "{" + string.Join(",", parts) + "}";
+    }
+
+    private static void WriteTextRow(Utf8JsonWriter w, TableInfo table, string?[]? row, bool keyOnly)
+    {
+        if (row is null)
+        {
+            w.WriteNullValue();
+            return;
+        }
+
+        w.WriteStartObject();
+        for (var i = 0; i < table.Columns.Count; i++)
+        {
+            if (!keyOnly || table.Columns[i].IsKey)
+            {
+                w.WriteString(table.Columns[i].Name, row[i]);
+            }
+        }
+
+        w.WriteEndObject();
+    }
+
+    private ChangeRecord EncodeCore(TableInfo table, char op, string?[]? before, string?[]? after, SourceInfo source)
     {
         var (keySchema, valueSchema) = Schemas(table);
         var keyRow = after ?? before;
@@ -231,9 +313,13 @@ internal sealed class DebeziumEncoder : IDisposable
             case ColumnKind.Json: Logical("string", "io.debezium.data.Json"); break;
             case ColumnKind.Enum: Logical("string", "io.debezium.data.Enum", () => w.WriteString("allowed", column.EnumValues ?? "")); break;
             case ColumnKind.Date: Logical("int32", "io.debezium.time.Date"); break;
+            // time.precision.mode=adaptive (Debezium's default): milliseconds up to 3 fractional digits, else microseconds.
+            case ColumnKind.Time when IsMillis(column): Logical("int32", "io.debezium.time.Time"); break;
             case ColumnKind.Time: Logical("int64", "io.debezium.time.MicroTime"); break;
+            case ColumnKind.Timestamp when IsMillis(column): Logical("int64", "io.debezium.time.Timestamp"); break;
             case ColumnKind.Timestamp: Logical("int64", "io.debezium.time.MicroTimestamp"); break;
             case ColumnKind.TimestampTz: Logical("string", "io.debezium.time.ZonedTimestamp"); break;
+            case ColumnKind.TimeTz: Logical("string", "io.debezium.time.ZonedTime"); break;
             case ColumnKind.Bytes: Plain("bytes"); break;
             default: Plain("string"); break;
         }
@@ -312,7 +398,10 @@ internal sealed class DebeziumEncoder : IDisposable
 
     private static long UnixMicros(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 
-    /// <summary>Writes one column value from its PostgreSQL text form.</summary>
+    /// <summary>
+    /// Writes one column value from its PostgreSQL text form; a value the format cannot carry (or that is not
+    /// what its type says) throws <see cref="UnencodableValueException"/> naming the column.
+    /// </summary>
     internal void WriteValue(Utf8JsonWriter w, ColumnInfo column, string? text)
     {
         if (text is null)
@@ -327,6 +416,18 @@ internal sealed class DebeziumEncoder : IDisposable
             return;
         }
 
+        try
+        {
+            WriteNonNull(w, column, text);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            throw new UnencodableValueException(column.Name, $"'{Shorten(text)}' cannot be encoded as {column.Kind}: {e.Message}", e);
+        }
+    }
+
+    private void WriteNonNull(Utf8JsonWriter w, ColumnInfo column, string text)
+    {
         var inv = CultureInfo.InvariantCulture;
         switch (column.Kind)
         {
@@ -334,41 +435,51 @@ internal sealed class DebeziumEncoder : IDisposable
                 w.WriteBooleanValue(text is "t" or "true");
                 break;
             case ColumnKind.Int16 or ColumnKind.Int32 or ColumnKind.Int64:
-                w.WriteNumberValue(long.Parse(text, inv));
+                w.WriteNumberValue(long.Parse(text, NumberStyles.AllowLeadingSign, inv));
                 break;
             case ColumnKind.Float or ColumnKind.Double:
-                WriteDouble(w, double.Parse(text, inv));
-                break;
-            case ColumnKind.Numeric when text == "NaN":
-                w.WriteNullValue(); // Kafka Connect's Decimal cannot carry NaN
+                WriteDouble(w, double.Parse(text, NumberStyles.Float, inv));
                 break;
             case ColumnKind.Numeric when _options.DecimalHandling == DecimalHandling.String:
-                w.WriteStringValue(text);
+                w.WriteStringValue(PgNumeric.AsString(text));
                 break;
             case ColumnKind.Numeric when _options.DecimalHandling == DecimalHandling.Double:
-                WriteDouble(w, double.Parse(text, inv));
+                WriteDouble(w, double.Parse(text, NumberStyles.Float, inv));
                 break;
+            case ColumnKind.Numeric when PgNumeric.IsSpecial(text):
+                // Kafka Connect's Decimal has no NaN or infinity; Debezium fails here too.
+                throw new UnencodableValueException(column.Name,
+                    $"numeric '{text}' cannot be carried by a Decimal (Cdc:DecimalHandling=Precise); use DecimalHandling String or Double to capture it");
             case ColumnKind.Numeric when column.Scale is { } scale:
-                w.WriteBase64StringValue(DecimalBytes(text, scale));
+                w.WriteBase64StringValue(PgNumeric.Bytes(PgNumeric.AtScale(text, scale)));
                 break;
             case ColumnKind.Numeric:
-                var digits = text.Contains('.', StringComparison.Ordinal) ? text.Length - text.IndexOf('.', StringComparison.Ordinal) - 1 : 0;
+                var (unscaled, digits) = PgNumeric.Stripped(text);
                 w.WriteStartObject();
                 w.WriteNumber("scale", digits);
-                w.WriteBase64String("value", DecimalBytes(text, digits));
+                w.WriteBase64String("value", PgNumeric.Bytes(unscaled));
                 w.WriteEndObject();
                 break;
             case ColumnKind.Date:
-                w.WriteNumberValue(DateOnly.ParseExact(text, "yyyy-MM-dd", inv).DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber);
+                w.WriteNumberValue(PgTemporal.Days(text));
+                break;
+            case ColumnKind.Time when IsMillis(column):
+                w.WriteNumberValue(PgTemporal.TimeMicros(text) / 1000);
                 break;
             case ColumnKind.Time:
-                w.WriteNumberValue(TimeSpan.Parse(text, inv).Ticks / 10);
+                w.WriteNumberValue(PgTemporal.TimeMicros(text));
+                break;
+            case ColumnKind.Timestamp when IsMillis(column):
+                w.WriteNumberValue(Math.DivRem(PgTemporal.TimestampMicros(text), 1000, out var rest) - (rest < 0 ? 1 : 0));
                 break;
             case ColumnKind.Timestamp:
-                w.WriteNumberValue(UnixMicros(new DateTimeOffset(DateTime.Parse(text, inv, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal), TimeSpan.Zero)));
+                w.WriteNumberValue(PgTemporal.TimestampMicros(text));
                 break;
             case ColumnKind.TimestampTz:
-                w.WriteStringValue(ZonedTimestamp(DateTimeOffset.Parse(text, inv)));
+                w.WriteStringValue(PgTemporal.ZonedTimestamp(text, column.Precision ?? 6));
+                break;
+            case ColumnKind.TimeTz:
+                w.WriteStringValue(PgTemporal.ZonedTime(text));
                 break;
             case ColumnKind.Bytes:
                 w.WriteBase64StringValue(text.StartsWith("\\x", StringComparison.Ordinal) ? Convert.FromHexString(text.AsSpan(2)) : System.Text.Encoding.UTF8.GetBytes(text));
@@ -378,6 +489,10 @@ internal sealed class DebeziumEncoder : IDisposable
                 break;
         }
     }
+
+    private static bool IsMillis(ColumnInfo column) => column.Precision is <= 3;
+
+    private static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";
 
     /// <summary>The marker Debezium writes for an unchanged TOASTed value it cannot see.</summary>
     public const string UnavailableValue = "__debezium_unavailable_value";
@@ -397,28 +512,6 @@ internal sealed class DebeziumEncoder : IDisposable
         _ => "",
     };
 
-    /// <summary>Kafka Connect Decimal: the unscaled value as big-endian two's complement (1200.00 at scale 2 → 120000 → AdTA).</summary>
-    internal static byte[] DecimalBytes(string text, int scale)
-    {
-        var negative = text.StartsWith('-');
-        var body = negative ? text[1..] : text;
-        var dot = body.IndexOf('.', StringComparison.Ordinal);
-        var integer = dot < 0 ? body : body[..dot];
-        var fraction = dot < 0 ? "" : body[(dot + 1)..];
-        fraction = fraction.Length >= scale ? fraction[..scale] : fraction.PadRight(scale, '0');
-        var unscaled = BigInteger.Parse(integer + fraction, NumberStyles.None, CultureInfo.InvariantCulture);
-        return (negative ? -unscaled : unscaled).ToByteArray(isUnsigned: false, isBigEndian: true);
-    }
-
-    /// <summary>io.debezium.time.ZonedTimestamp: UTC ISO-8601 with Z, fraction without trailing zeros.</summary>
-    internal static string ZonedTimestamp(DateTimeOffset value)
-    {
-        var utc = value.ToUniversalTime();
-        var text = utc.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
-        var fraction = (utc.Ticks % TimeSpan.TicksPerSecond).ToString("D7", CultureInfo.InvariantCulture).TrimEnd('0');
-        return fraction.Length == 0 ? text + "Z" : $"{text}.{fraction}Z";
-    }
-
     private static void WriteDouble(Utf8JsonWriter w, double value)
     {
         if (double.IsFinite(value))
@@ -437,12 +530,18 @@ internal sealed class DebeziumEncoder : IDisposable
     /// </summary>
     private byte[] Write(Action<Utf8JsonWriter> write)
     {
-        write(_writer);
-        _writer.Flush();
-        var bytes = _buffer.WrittenSpan.ToArray();
-        _buffer.ResetWrittenCount();
-        _writer.Reset(_buffer);
-        return bytes;
+        try
+        {
+            write(_writer);
+            _writer.Flush();
+            return _buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            // Also after a value that could not be encoded: the next record starts from an empty writer.
+            _writer.Reset(_buffer);
+            _buffer.ResetWrittenCount();
+        }
     }
 
     private static string Sanitize(string topic) =>
