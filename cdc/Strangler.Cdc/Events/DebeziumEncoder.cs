@@ -30,7 +30,7 @@ internal sealed class DebeziumEncoder : IDisposable
     /// <summary>source.version: this connector, not Debezium's.</summary>
     public const string ConnectorVersion = "strangler-0.1.0";
     private const string SnapshotValues = "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental";
-    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Encoder = DebeziumJsonEscaping.Instance };
     private readonly Dictionary<string, (byte[] Key, byte[] Value)> _schemas = new(StringComparer.Ordinal);
     private readonly ArrayBufferWriter<byte> _buffer = new(8192);
     private readonly Utf8JsonWriter _writer;
@@ -437,7 +437,10 @@ internal sealed class DebeziumEncoder : IDisposable
             case ColumnKind.Int16 or ColumnKind.Int32 or ColumnKind.Int64:
                 w.WriteNumberValue(long.Parse(text, NumberStyles.AllowLeadingSign, inv));
                 break;
-            case ColumnKind.Float or ColumnKind.Double:
+            case ColumnKind.Float:
+                WriteFloat(w, float.Parse(text, NumberStyles.Float, inv));
+                break;
+            case ColumnKind.Double:
                 WriteDouble(w, double.Parse(text, NumberStyles.Float, inv));
                 break;
             case ColumnKind.Numeric when _options.DecimalHandling == DecimalHandling.String:
@@ -512,15 +515,28 @@ internal sealed class DebeziumEncoder : IDisposable
         _ => "",
     };
 
+    /// <summary>A double as Jackson writes it (Java's Double.toString); non-finite values as strings, as Jackson quotes them.</summary>
     private static void WriteDouble(Utf8JsonWriter w, double value)
     {
         if (double.IsFinite(value))
         {
-            w.WriteNumberValue(value);
+            w.WriteRawValue(JavaNumberFormat.Format(value), skipInputValidation: true);
         }
         else
         {
-            w.WriteStringValue(value.ToString(CultureInfo.InvariantCulture));
+            w.WriteStringValue(JavaNumberFormat.Format(value));
+        }
+    }
+
+    private static void WriteFloat(Utf8JsonWriter w, float value)
+    {
+        if (float.IsFinite(value))
+        {
+            w.WriteRawValue(JavaNumberFormat.Format(value), skipInputValidation: true);
+        }
+        else
+        {
+            w.WriteStringValue(JavaNumberFormat.Format(value));
         }
     }
 

@@ -131,3 +131,40 @@ public sealed class PgValueTests
     public void NumericModifier_ReadsSignedScales(int typmod, int? precision, int? scale) =>
         Assert.Equal((precision, scale), ColumnInfo.NumericModifier(typmod));
 }
+
+/// <summary>Doubles and floats as Java's Double.toString / Float.toString write them (what Jackson puts in Debezium's JSON).</summary>
+public sealed class JavaNumberFormatTests
+{
+    [Theory]
+    [InlineData(1.0, "1.0")]
+    [InlineData(100.0, "100.0")]
+    [InlineData(-2.5, "-2.5")]
+    [InlineData(0.001, "0.001")]
+    [InlineData(0.0001, "1.0E-4")]
+    [InlineData(9999999.0, "9999999.0")]
+    [InlineData(1e7, "1.0E7")]
+    [InlineData(12345678.9, "1.23456789E7")]
+    [InlineData(123456.789, "123456.789")]
+    [InlineData(1.5e-5, "1.5E-5")]
+    [InlineData(1e21, "1.0E21")]
+    [InlineData(1e308, "1.0E308")]
+    [InlineData(double.MaxValue, "1.7976931348623157E308")]
+    [InlineData(double.Epsilon, "4.9E-324")]
+    [InlineData(0.30000000000000004, "0.30000000000000004")]
+    [InlineData(0.0, "0.0")]
+    [InlineData(-0.0, "-0.0")]
+    [InlineData(double.NaN, "NaN")]
+    [InlineData(double.NegativeInfinity, "-Infinity")]
+    public void Double_AsJava(double value, string expected) => Assert.Equal(expected, JavaNumberFormat.Format(value));
+
+    [Theory]
+    [InlineData(3.4e38f, "3.4E38")]
+    [InlineData(float.MaxValue, "3.4028235E38")]
+    [InlineData(1.17549435e-38f, "1.1754944E-38")] // JDK 19+ (shortest); JDK 17 wrote 1.17549435E-38
+    [InlineData(float.Epsilon, "1.4E-45")]
+    [InlineData(0.1f, "0.1")]
+    [InlineData(3.14f, "3.14")]
+    [InlineData(16777216f, "1.6777216E7")]
+    [InlineData(1.25f, "1.25")]
+    public void Float_AsJava(float value, string expected) => Assert.Equal(expected, JavaNumberFormat.Format(value));
+}
