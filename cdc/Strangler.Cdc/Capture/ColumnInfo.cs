@@ -7,6 +7,9 @@ namespace Strangler.Cdc.Capture;
 /// </summary>
 public sealed record ColumnInfo(string Name, ColumnKind Kind, uint TypeOid, bool Nullable, bool IsKey, int? Precision, int? Scale, string? EnumValues)
 {
+    /// <summary>The column's default as Debezium writes it in the schema, in PostgreSQL's text form; null for none (see ColumnDefaults).</summary>
+    public string? Default { get; init; }
+
     /// <summary>Maps a PostgreSQL type (OID, type modifier, typtype) to its Debezium representation; unknown types travel as text.</summary>
     public static ColumnKind KindOf(uint oid, char typtype) => oid switch
     {

@@ -324,8 +324,36 @@ internal sealed class DebeziumEncoder : IDisposable
             default: Plain("string"); break;
         }
 
+        if (EncodedDefault(column) is { } encoded)
+        {
+            w.WritePropertyName("default");
+            w.WriteRawValue(encoded, skipInputValidation: true);
+        }
+
         w.WriteString("field", field);
         w.WriteEndObject();
+    }
+
+    /// <summary>The column's default encoded like its values (Kafka's JsonConverter writes defaults so); null when none or not encodable.</summary>
+    private byte[]? EncodedDefault(ColumnInfo column)
+    {
+        if (column.Default is null)
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(64);
+        try
+        {
+            using var writer = new Utf8JsonWriter(buffer, WriterOptions);
+            WriteValue(writer, column, column.Default);
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
+        }
+        catch (UnencodableValueException)
+        {
+            return null;
+        }
     }
 
     private void WriteRowOrNull(Utf8JsonWriter w, TableInfo table, string?[]? row)
