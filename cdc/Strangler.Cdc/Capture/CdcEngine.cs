@@ -353,6 +353,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
         _pipeline = pipeline;
         long? txId = null;
         var commitTime = DateTimeOffset.MinValue;
+        var metadata = options.TransactionMetadata ? new TransactionMetadata() : null;
         // Streaming and heartbeats stop when asked, or as soon as a delivery fails.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, pipeline.Failed);
         var heartbeat = HeartbeatAsync(replication, encoder, pipeline, stop.Token);
@@ -381,28 +382,34 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
                         pipeline.BeginTransaction();
                         txId = begin.TransactionXid;
                         commitTime = begin.TransactionCommitTimestamp;
+                        if (metadata is not null)
+                        {
+                            metadata.Begin(txId.Value);
+                            batch.Add(encoder.TransactionBoundary("BEGIN", metadata.Id((ulong)begin.WalStart), commitTime, (ulong)begin.WalStart, null, null));
+                        }
+
                         break;
                     case InsertMessage insert when relations.GetValueOrDefault(insert.Relation.RelationId) is { } table:
-                        Add(batch, encoder, table, 'c', null, await ReadAsync(insert.NewRow, table, cancellationToken), Source(message));
+                        Add(batch, encoder, table, 'c', null, await ReadAsync(insert.NewRow, table, cancellationToken), Source(message), metadata);
                         break;
                     case FullUpdateMessage update when relations.GetValueOrDefault(update.Relation.RelationId) is { } table:
                         var old = await ReadAsync(update.OldRow, table, cancellationToken);
-                        Add(batch, encoder, table, 'u', old, await ReadAsync(update.NewRow, table, cancellationToken), Source(message));
+                        Add(batch, encoder, table, 'u', old, await ReadAsync(update.NewRow, table, cancellationToken), Source(message), metadata);
                         break;
                     case IndexUpdateMessage keyChange when relations.GetValueOrDefault(keyChange.Relation.RelationId) is { } table:
                         // A primary-key change: Debezium emits a delete (+ tombstone) of the old key, then a create.
                         var oldKey = WithDefaults(table, await ReadAsync(keyChange.Key, table, cancellationToken));
-                        Add(batch, encoder, table, 'd', oldKey, null, Source(message));
-                        Add(batch, encoder, table, 'c', null, await ReadAsync(keyChange.NewRow, table, cancellationToken), Source(message));
+                        Add(batch, encoder, table, 'd', oldKey, null, Source(message), metadata);
+                        Add(batch, encoder, table, 'c', null, await ReadAsync(keyChange.NewRow, table, cancellationToken), Source(message), metadata);
                         break;
                     case DefaultUpdateMessage update when relations.GetValueOrDefault(update.Relation.RelationId) is { } table:
-                        Add(batch, encoder, table, 'u', null, await ReadAsync(update.NewRow, table, cancellationToken), Source(message));
+                        Add(batch, encoder, table, 'u', null, await ReadAsync(update.NewRow, table, cancellationToken), Source(message), metadata);
                         break;
                     case FullDeleteMessage delete when relations.GetValueOrDefault(delete.Relation.RelationId) is { } table:
-                        Add(batch, encoder, table, 'd', await ReadAsync(delete.OldRow, table, cancellationToken), null, Source(message));
+                        Add(batch, encoder, table, 'd', await ReadAsync(delete.OldRow, table, cancellationToken), null, Source(message), metadata);
                         break;
                     case KeyDeleteMessage delete when relations.GetValueOrDefault(delete.Relation.RelationId) is { } table:
-                        Add(batch, encoder, table, 'd', WithDefaults(table, await ReadAsync(delete.Key, table, cancellationToken)), null, Source(message));
+                        Add(batch, encoder, table, 'd', WithDefaults(table, await ReadAsync(delete.Key, table, cancellationToken)), null, Source(message), metadata);
                         break;
                     case TruncateMessage truncate when options.EmitTruncate:
                         foreach (var relation in truncate.Relations)
@@ -415,6 +422,11 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
 
                         break;
                     case CommitMessage commit:
+                        if (metadata is not null)
+                        {
+                            batch.Add(encoder.TransactionBoundary("END", metadata.Id((ulong)commit.WalStart), commitTime, (ulong)commit.WalStart, metadata.EventCount, metadata.PerTable));
+                        }
+
                         // Delivery is pipelined; the slot moves to this transaction's end only once it and every
                         // transaction before it are acknowledged by the sink.
                         await pipeline.SendAsync(TakeBatch(), commit.TransactionEndLsn, cancellationToken, commitTime);
@@ -462,12 +474,15 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
     /// Cdc:EventFailureHandling — never a crash loop by default. A dead letter is delivered and acknowledged in
     /// order like any event, so the slot never moves past a change that was neither delivered nor dead-lettered.
     /// </summary>
-    private void Add(List<ChangeRecord> batch, DebeziumEncoder encoder, TableInfo table, char op, string?[]? before, string?[]? after, SourceInfo source)
+    private void Add(
+        List<ChangeRecord> batch, DebeziumEncoder encoder, TableInfo table, char op, string?[]? before, string?[]? after, SourceInfo source,
+        TransactionMetadata? metadata = null)
     {
         ChangeRecord record;
         try
         {
-            record = encoder.Encode(table, op, before, after, source);
+            record = encoder.Encode(table, op, before, after, source, metadata?.Next(table.QualifiedName, source.Lsn));
+            metadata?.Count(table.QualifiedName);
         }
         catch (UnencodableEventException e) when (options.EventFailureHandling != EventFailureHandling.Fail)
         {

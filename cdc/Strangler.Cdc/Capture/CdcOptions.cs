@@ -44,6 +44,12 @@ public sealed class CdcOptions
     /// <summary>Transactions handed to the sink but not yet acknowledged, at most (delivery is pipelined; LSNs are confirmed in order).</summary>
     public int MaxInFlightBatches { get; set; } = 256;
 
+    /// <summary>
+    /// Debezium's provide.transaction.metadata: a <c>transaction</c> block on every streamed event, and BEGIN/END
+    /// records on <c>{TopicPrefix}.transaction</c>.
+    /// </summary>
+    public bool TransactionMetadata { get; set; }
+
     /// <summary>A change that cannot be encoded: dead-lettered (default), fail the connector, or skipped.</summary>
     public EventFailureHandling EventFailureHandling { get; set; } = EventFailureHandling.DeadLetter;
 

@@ -44,11 +44,11 @@ internal sealed class DebeziumEncoder : IDisposable
     /// The event for one row change; <paramref name="before"/>/<paramref name="after"/> are text values in column order
     /// (null = SQL NULL). A value that cannot be encoded throws <see cref="UnencodableEventException"/>.
     /// </summary>
-    public ChangeRecord Encode(TableInfo table, char op, string?[]? before, string?[]? after, SourceInfo source)
+    public ChangeRecord Encode(TableInfo table, char op, string?[]? before, string?[]? after, SourceInfo source, TransactionBlock? transaction = null)
     {
         try
         {
-            return EncodeCore(table, op, before, after, source);
+            return EncodeCore(table, op, before, after, source, transaction);
         }
         catch (UnencodableValueException e)
         {
@@ -123,7 +123,7 @@ internal sealed class DebeziumEncoder : IDisposable
         w.WriteEndObject();
     }
 
-    private ChangeRecord EncodeCore(TableInfo table, char op, string?[]? before, string?[]? after, SourceInfo source)
+    private ChangeRecord EncodeCore(TableInfo table, char op, string?[]? before, string?[]? after, SourceInfo source, TransactionBlock? transaction)
     {
         var (keySchema, valueSchema) = Schemas(table);
         var keyRow = after ?? before;
@@ -143,7 +143,19 @@ internal sealed class DebeziumEncoder : IDisposable
             WriteRowOrNull(w, table, after);
             w.WritePropertyName("source");
             WriteSource(w, table, source);
-            w.WriteNull("transaction");
+            if (transaction is { } tx)
+            {
+                w.WriteStartObject("transaction");
+                w.WriteString("id", tx.Id);
+                w.WriteNumber("total_order", tx.TotalOrder);
+                w.WriteNumber("data_collection_order", tx.DataCollectionOrder);
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WriteNull("transaction");
+            }
+
             w.WriteString("op", op.ToString());
             WriteTimestamps(w, now);
             w.WriteEndObject();
@@ -153,6 +165,59 @@ internal sealed class DebeziumEncoder : IDisposable
 
     /// <summary>The tombstone after a delete: same topic and key, null value.</summary>
     public static ChangeRecord Tombstone(ChangeRecord delete) => delete with { Value = null };
+
+    /// <summary>Transaction metadata: a BEGIN or END record on <c>{prefix}.transaction</c> (END carries the counts).</summary>
+    public ChangeRecord TransactionBoundary(string status, string id, DateTimeOffset commitTime, ulong lsn, long? eventCount, IEnumerable<(string Table, long Count)>? perTable)
+    {
+        var key = WriteRecord(TransactionKeySchema, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("id", id);
+            w.WriteEndObject();
+        });
+        var value = WriteRecord(TransactionValueSchema, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("status", status);
+            w.WriteString("id", id);
+            if (eventCount is { } count)
+            {
+                w.WriteNumber("event_count", count);
+            }
+            else
+            {
+                w.WriteNull("event_count");
+            }
+
+            if (perTable is null)
+            {
+                w.WriteNull("data_collections");
+            }
+            else
+            {
+                w.WriteStartArray("data_collections");
+                foreach (var (table, tableCount) in perTable)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("data_collection", table);
+                    w.WriteNumber("event_count", tableCount);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteNumber("ts_ms", commitTime.ToUnixTimeMilliseconds());
+            w.WriteEndObject();
+        });
+        return new ChangeRecord(Sanitize($"{_options.TopicPrefix}.transaction"), key, value, lsn);
+    }
+
+    private static readonly byte[] TransactionKeySchema =
+        """{"type":"struct","fields":[{"type":"string","optional":false,"field":"id"}],"optional":false,"name":"io.debezium.connector.common.TransactionMetadataKey","version":1}"""u8.ToArray();
+
+    private static readonly byte[] TransactionValueSchema =
+        """{"type":"struct","fields":[{"type":"string","optional":false,"field":"status"},{"type":"string","optional":false,"field":"id"},{"type":"int64","optional":true,"field":"event_count"},{"type":"array","items":{"type":"struct","fields":[{"type":"string","optional":false,"field":"data_collection"},{"type":"int64","optional":false,"field":"event_count"}],"optional":true,"name":"event.collection","version":1},"optional":true,"field":"data_collections"},{"type":"int64","optional":false,"field":"ts_ms"}],"optional":false,"name":"io.debezium.connector.common.TransactionMetadataValue","version":1}"""u8.ToArray();
 
     /// <summary>A heartbeat record (<c>__debezium-heartbeat.prefix</c>).</summary>
     public ChangeRecord Heartbeat(ulong lsn)
