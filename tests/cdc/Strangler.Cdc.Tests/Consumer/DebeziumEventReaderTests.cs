@@ -70,7 +70,7 @@ public sealed class DebeziumEventReaderTests
     [InlineData("""{"before":null,"after":{"id":1}}""", "no 'op'")]
     [InlineData("""{"before":null,"after":{"id":1},"op":"x"}""", "unknown op 'x'")]
     [InlineData("""{"before":null,"after":null,"op":"c"}""", "without 'after'")]
-    [InlineData("""{"schema":{"type":"struct","fields":[{"type":"struct","fields":[{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"},"field":"fare"}],"optional":true,"field":"after"}]},"payload":{"before":null,"after":{"fare":"!!not base64"},"op":"c"}}""", "column 'fare'")]
+    [InlineData("""{"schema":{"type":"struct","fields":[{"type":"struct","fields":[{"type":"int32","field":"id"}],"optional":true,"field":"before"},{"type":"struct","fields":[{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"},"field":"fare"}],"optional":true,"field":"after"},{"type":"string","field":"op"}]},"payload":{"before":null,"after":{"fare":"!!not base64"},"op":"c"}}""", "after.fare")]
     public void Read_MalformedEvent_ThrowsWithReasonAndPosition(string value, string reason)
     {
         var error = Assert.Throws<MalformedEventException>(() => DebeziumEventReader.Read(null, value, "orders[2]@17"));
