@@ -349,7 +349,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
     {
         var relations = new Dictionary<uint, TableInfo?>();
         var batch = new List<ChangeRecord>(options.MaxBatchSize);
-        using var pipeline = new DeliveryPipeline(sink, replication, options.MaxInFlightBatches);
+        using var pipeline = new DeliveryPipeline(sink, new ReplicationConnectionFeedback(replication), options.MaxInFlightBatches);
         _pipeline = pipeline;
         long? txId = null;
         var commitTime = DateTimeOffset.MinValue;

@@ -1,4 +1,3 @@
-using Npgsql.Replication;
 using NpgsqlTypes;
 using Strangler.Cdc.Delivery;
 using Strangler.Cdc.Events;
@@ -11,7 +10,7 @@ namespace Strangler.Cdc.Capture;
 /// only when it and all before it are acknowledged. The first failure stops everything: nothing after it is
 /// acknowledged, and streaming is cancelled so the engine can resume from the slot.
 /// </summary>
-internal sealed class DeliveryPipeline(IChangeSink sink, LogicalReplicationConnection replication, int maxInFlight) : IDisposable
+internal sealed class DeliveryPipeline(IChangeSink sink, IReplicationFeedback replication, int maxInFlight) : IDisposable
 {
     private readonly object _lock = new();
     private readonly Queue<(Task Delivery, NpgsqlLogSequenceNumber? EndLsn, DateTimeOffset? CommitTime)> _inFlight = new();
@@ -126,7 +125,7 @@ internal sealed class DeliveryPipeline(IChangeSink sink, LogicalReplicationConne
             if (_messages == _messagesAtLastHeartbeat && !_inMessage && !_inTransaction && _inFlight.Count == 0 && position > _acknowledged)
             {
                 _acknowledged = position;
-                replication.SetReplicationStatus(position);
+                replication.Confirm(position);
             }
         }
     }
@@ -183,7 +182,7 @@ internal sealed class DeliveryPipeline(IChangeSink sink, LogicalReplicationConne
                 {
                     _acknowledged = lsn;
                     AcknowledgedCommitTime = commitTime ?? AcknowledgedCommitTime;
-                    replication.SetReplicationStatus(lsn);
+                    replication.Confirm(lsn);
                 }
             }
         }
