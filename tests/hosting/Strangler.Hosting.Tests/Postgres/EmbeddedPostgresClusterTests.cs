@@ -114,6 +114,9 @@ public sealed class EmbeddedPostgresClusterTests : IAsyncLifetime
 
         await using var connection = new NpgsqlConnection(cluster.GetConnectionString("twice"));
         await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = 'twice'", connection);
+        Assert.Equal(1L, await count.ExecuteScalarAsync());
+        Assert.Equal("twice", connection.Database);
     }
 
     [Fact]
