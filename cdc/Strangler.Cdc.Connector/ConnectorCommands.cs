@@ -140,6 +140,7 @@ internal static class ConnectorCommands
         using var cluster = new MockKafkaCluster();
         Console.WriteLine($"Mock Kafka cluster — TEST-ONLY, NON-DURABLE (all data is lost on exit). Bootstrap servers: {cluster.BootstrapServers}");
         Console.WriteLine($"Point the connector at it: --Cdc:Kafka:BootstrapServers={cluster.BootstrapServers}   (Ctrl+C to stop)");
+        Console.WriteLine("It keeps only about the newest 5 MB of each partition: older events vanish silently. Use a real Kafka for anything that must replay.");
         await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
         return 0;
     }
