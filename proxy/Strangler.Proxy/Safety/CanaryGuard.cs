@@ -33,7 +33,7 @@ internal sealed class CanaryGuard(
 
         var window = _windows.GetOrAdd(route.Id, _ => new Window(TimeSpan.FromSeconds(_options.WindowSeconds) / Slots));
         var (total, errors) = window.Add(time.GetTimestamp(), time, error);
-        if (RollbackReason(total, errors, ejected, _options) is not { } reason || !window.TryTrip())
+        if (CanaryRollbackRule.Reason(total, errors, ejected, _options) is not { } reason || !window.TryTrip())
         {
             return;
         }
@@ -55,22 +55,6 @@ internal sealed class CanaryGuard(
                 _windows.TryRemove(route.Id, out _); // a later canary starts from a clean window
             }
         });
-    }
-
-    /// <summary>
-    /// Why a canary must roll back after this response, or null: passive ejection (when enabled), or more than the
-    /// threshold's share of errors once the window holds the minimum number of requests (exactly the threshold is fine).
-    /// </summary>
-    internal static string? RollbackReason(int total, int errors, bool ejected, CanaryOptions options)
-    {
-        if (ejected && options.RollbackOnEjection)
-        {
-            return $"automatic: the service failed {errors} of the last {total} requests and passive health ejected it";
-        }
-
-        return total >= options.MinRequests && (double)errors / total > options.ErrorRateThreshold
-            ? $"automatic: service error rate {(double)errors / total:P0} ({errors} of {total} requests) over {options.WindowSeconds} s exceeded {options.ErrorRateThreshold:P0}"
-            : null;
     }
 
     private sealed class Window(TimeSpan slot)

@@ -15,17 +15,17 @@ public sealed class CanaryDecisionTests
     [InlineData(100, 20, false)]
     [InlineData(21, 5, true)]   // 23.8 %
     public void ErrorRate_AtItsBoundaries(int total, int errors, bool rollsBack) =>
-        Assert.Equal(rollsBack, CanaryGuard.RollbackReason(total, errors, ejected: false, Defaults) is not null);
+        Assert.Equal(rollsBack, CanaryRollbackRule.Reason(total, errors, ejected: false, Defaults) is not null);
 
     [Fact]
     public void Ejection_RollsBackWhateverTheSample() =>
-        Assert.Contains("ejected", CanaryGuard.RollbackReason(5, 5, ejected: true, Defaults), StringComparison.Ordinal);
+        Assert.Contains("ejected", CanaryRollbackRule.Reason(5, 5, ejected: true, Defaults), StringComparison.Ordinal);
 
     [Fact]
     public void Ejection_WhenDisabled_LeavesItToTheErrorRate() =>
-        Assert.Null(CanaryGuard.RollbackReason(5, 5, ejected: true, new CanaryOptions { RollbackOnEjection = false }));
+        Assert.Null(CanaryRollbackRule.Reason(5, 5, ejected: true, new CanaryOptions { RollbackOnEjection = false }));
 
     [Fact]
     public void Reason_SaysTheRateAndTheCounts() =>
-        Assert.Equal("automatic: service error rate 50 % (10 of 20 requests) over 30 s exceeded 20 %", CanaryGuard.RollbackReason(20, 10, false, Defaults));
+        Assert.Equal("automatic: service error rate 50 % (10 of 20 requests) over 30 s exceeded 20 %", CanaryRollbackRule.Reason(20, 10, false, Defaults));
 }
