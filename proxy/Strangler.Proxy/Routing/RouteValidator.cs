@@ -118,7 +118,7 @@ internal static partial class RouteValidator
     {
         if (destinations is null || destinations.Count == 0)
         {
-            errors.Add("destinations", "At least one service destination URL is required, e.g. [\"http://127.0.0.1:6001\"].");
+            errors.Add("destinations", "destinations must list at least one service base URL, e.g. [\"http://127.0.0.1:6001\"].");
             return;
         }
 

@@ -7,7 +7,18 @@ public sealed class RouteValidatorTests
 {
     private static readonly RouteDefinition Valid = new() { Id = "r", Path = "/api/x/{**rest}", Destinations = ["http://127.0.0.1:6001"] };
 
-    private static IEnumerable<string> Fields(RouteDefinition route) => RouteValidator.Validate(route).Fields;
+    /// <summary>The invalid fields; every message must say something about its field (kills empty-message mutants).</summary>
+    private static IEnumerable<string> Fields(RouteDefinition route)
+    {
+        var errors = RouteValidator.Validate(route);
+        foreach (var (field, messages) in errors.ToDictionary())
+        {
+            Assert.All(messages, m => Assert.True(m.Length >= 20 && (m.Contains(field.Split('.')[^1], StringComparison.Ordinal) || m.Contains('\'')),
+                $"{field}: '{m}'"));
+        }
+
+        return errors.Fields;
+    }
 
     [Fact]
     public void ValidRoute_HasNoErrors() => Assert.Empty(Fields(Valid));
@@ -105,6 +116,35 @@ public sealed class RouteValidatorTests
         Assert.DoesNotContain("shadow.ignoredFields", Fields(Valid with { Shadow = new ShadowSettings { IgnoredFields = [new string('f', 200)] } }));
         Assert.Contains("shadow.ignoredFields", Fields(Valid with { Shadow = new ShadowSettings { IgnoredFields = [new string('f', 201)] } }));
         Assert.Contains("shadow.ignoredFields", Fields(Valid with { Shadow = new ShadowSettings { IgnoredFields = null! } }));
+    }
+
+    [Fact]
+    public void Lengths_AtTheirLimits()
+    {
+        Assert.DoesNotContain("header.value", Fields(Valid with { Header = new HeaderMatch("X-A", new string('v', 1000)) }));
+        Assert.Contains("header.value", Fields(Valid with { Header = new HeaderMatch("X-A", new string('v', 1001)) }));
+        Assert.Contains("header.value", Fields(Valid with { Header = new HeaderMatch("X-A", null!) }));
+        Assert.DoesNotContain("healthPath", Fields(Valid with { HealthPath = "/" + new string('h', 999) }));
+        Assert.Contains("healthPath", Fields(Valid with { HealthPath = "/" + new string('h', 1000) }));
+        var host = "http://h/";
+        Assert.DoesNotContain("destinations", Fields(Valid with { Destinations = [host + new string('p', 2000 - host.Length)] }));
+        Assert.Contains("destinations", Fields(Valid with { Destinations = [host + new string('p', 2001 - host.Length)] }));
+        Assert.DoesNotContain("shadow.methods", Fields(Valid with { Shadow = new ShadowSettings { Methods = [.. Enumerable.Repeat("GET", 20)] } }));
+        Assert.Contains("shadow.methods", Fields(Valid with { Shadow = new ShadowSettings { Methods = [.. Enumerable.Repeat("GET", 21)] } }));
+        Assert.Contains("shadow.methods", Fields(Valid with { Shadow = new ShadowSettings { Methods = null! } }));
+    }
+
+    [Fact]
+    public void UndefinedStage_IsRefused() => Assert.Contains("stage", Fields(Valid with { Stage = (Stage)7 }));
+
+    [Fact]
+    public void Messages_ShowLongValuesShortened()
+    {
+        var message = RouteValidator.Validate(Valid with { Methods = [new string('x', 70) + "!"] }).ToDictionary()["methods"].Single();
+
+        Assert.Contains(new string('x', 57) + "...", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(new string('x', 58), message, StringComparison.Ordinal);
+        Assert.Contains("'null'", RouteValidator.Validate(Valid with { Methods = [null!] }).ToDictionary()["methods"].Single(), StringComparison.Ordinal);
     }
 
     [Theory]

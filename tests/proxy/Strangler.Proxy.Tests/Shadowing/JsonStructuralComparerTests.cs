@@ -31,6 +31,8 @@ public sealed class JsonStructuralComparerTests
     [InlineData("{\"a\":1}", "{}", "$.a: missing from service")]
     [InlineData("{}", "{\"a\":null}", "$.a: missing from legacy")]
     [InlineData("true", "false", "$: legacy true, service false")]
+    [InlineData("true", "1", "$: legacy true, service 1")]
+    [InlineData("\"x\"", "false", "$: legacy \"x\", service false")]
     [InlineData("{\"a\":{\"b\":[{\"c\":\"x\"}]}}", "{\"a\":{\"b\":[{\"c\":\"y\"}]}}", "$.a.b[0].c: legacy \"x\", service \"y\"")]
     public void Differences_AreReportedByPath(string legacy, string service, string difference) =>
         Assert.Equal([difference], Compare(legacy, service));
@@ -42,6 +44,17 @@ public sealed class JsonStructuralComparerTests
         var service = """{"updatedAt":"b","driver":{"updatedAt":"b","name":"y"},"trips":[{"updatedAt":"b","fare":2}]}""";
 
         Assert.Equal(["$.driver.name: legacy \"x\", service \"y\"", "$.trips[0].fare: legacy 1, service 2"], Compare(legacy, service, "updatedAt"));
+    }
+
+    [Fact]
+    public void LongValues_AreShownShortened()
+    {
+        var longText = new string('a', 100);
+
+        var difference = Assert.Single(Compare($"\"{longText}\"", "\"b\""));
+
+        Assert.Equal($"$: legacy \"{new string('a', 76)}..., service \"b\"", difference);
+        Assert.Equal([$"$: legacy \"{new string('a', 78)}\", service \"b\""], Compare($"\"{new string('a', 78)}\"", "\"b\""));
     }
 
     [Fact]
