@@ -41,9 +41,6 @@ internal static class PgTemporal
         _ => ParseTimestamp(text, withOffset: false),
     };
 
-    /// <summary>timestamptz text (any offset) as µs since the epoch; null for the infinities.</summary>
-    public static long? TimestampTzMicros(string text) => text is "infinity" or "-infinity" ? null : ParseTimestamp(text, withOffset: true);
-
     /// <summary>io.debezium.time.MicroTime: µs since midnight; 24:00:00 is a whole day.</summary>
     public static long TimeMicros(string text)
     {

@@ -31,6 +31,24 @@ public sealed class ColumnDefaultsTests
     [InlineData("timestamptz", "now()", "1970-01-01 00:00:00+00")]
     [InlineData("timestamptz", "'2020-01-01 10:00:00+00'::timestamp with time zone", "2020-01-01 10:00:00+00")]
     [InlineData("bytea", "'\\x00'::bytea", null)]
+    [InlineData("int2", "nextval('s'::regclass)", "0")]
+    [InlineData("int8", "nextval('s'::regclass)", "0")]
+    [InlineData("int2", "7", "7")]
+    [InlineData("float4", "random()", "0")]
+    [InlineData("float8", "'NaN'::double precision", "NaN")]
+    [InlineData("xml", "'<a/>'::xml", "<a/>")]
+    [InlineData("text", "upper('x'::text)", "")]
+    [InlineData("json", "json_build_object()", "{}")]
+    [InlineData("time", "'10:00'::time without time zone", "10:00:00")]
+    [InlineData("time", "'10:00:05'::time without time zone", "10:00:05")]
+    [InlineData("time", "CURRENT_TIME", "00:00:00")]
+    [InlineData("timestamp", "'2020-01-01 10:00:00'::timestamp without time zone", "2020-01-01 10:00:00")]
+    [InlineData("timestamp", "localtimestamp", "1970-01-01 00:00:00")]
+    [InlineData("timestamptz", "current_timestamp", "1970-01-01 00:00:00+00")]
+    [InlineData("date", "'2020-02-29'", "2020-02-29")]
+    [InlineData("text", "'unclosed", null)]
+    [InlineData("bool", "NULL::boolean", null)]
+    [InlineData("bool", "'yes'::boolean", "false")]
     public void Resolve_AsDebezium(string typeName, string expression, string? expected) =>
         Assert.Equal(expected, ColumnDefaults.Resolve(typeName, ColumnKind.Text, 2, expression));
 
@@ -48,6 +66,9 @@ public sealed class ColumnDefaultsTests
     [InlineData("mood", "'ok'::other", null)]
     [InlineData("mood", "'it''s'::mood", "it's")]
     [InlineData("mood", "ok", null)]
+    [InlineData("mood", "::mood", null)]
+    [InlineData("mood", "''::mood", "")]
+    [InlineData("mood", "'x::mood", null)]
     public void Enum_OnlyACastToItsOwnType(string type, string expression, string? expected) =>
         Assert.Equal(expected, ColumnDefaults.Resolve(type, ColumnKind.Enum, null, expression));
 

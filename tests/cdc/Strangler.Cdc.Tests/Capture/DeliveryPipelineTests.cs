@@ -133,6 +133,164 @@ public sealed class DeliveryPipelineTests
         Assert.Empty(feedback.Confirmed);
     }
 
+    [Fact]
+    public async Task AFailureThatIsNotASinkException_IsReportedAsOne_WithItsMessage()
+    {
+        var sink = new ControlledSink();
+        using var pipeline = new DeliveryPipeline(sink, new RecordingFeedback(), maxInFlight: 10);
+        await pipeline.SendAsync(Batch("1"), Lsn(100), CancellationToken.None);
+
+        sink.Fail(0, new InvalidOperationException("serializer broke"));
+
+        Assert.IsType<InvalidOperationException>(pipeline.Failure);
+        Assert.Equal("serializer broke", Assert.Throws<SinkDeliveryException>(pipeline.ThrowIfFailed).Message);
+    }
+
+    [Fact]
+    public async Task ACancelledDelivery_IsNotAFailure_ButIsNeverConfirmed()
+    {
+        var sink = new ControlledSink();
+        var feedback = new RecordingFeedback();
+        using var pipeline = new DeliveryPipeline(sink, feedback, maxInFlight: 10);
+        await pipeline.SendAsync(Batch("1"), Lsn(100), CancellationToken.None);
+
+        sink.Published[0].Done.SetCanceled();
+
+        Assert.Null(pipeline.Failure);
+        Assert.False(pipeline.Failed.IsCancellationRequested);
+        Assert.Empty(feedback.Confirmed);
+    }
+
+    [Fact]
+    public async Task WaitingForRoom_StopsWhenCancelled()
+    {
+        var sink = new ControlledSink();
+        using var pipeline = new DeliveryPipeline(sink, new RecordingFeedback(), maxInFlight: 1);
+        await pipeline.SendAsync(Batch("1"), Lsn(100), CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+
+        var waiting = pipeline.SendAsync(Batch("2"), Lsn(200), cancel.Token);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.Single(sink.Published);
+    }
+
+    [Fact]
+    public async Task WaitingForRoom_EndsWithTheFailureOfTheOldestDelivery()
+    {
+        var sink = new ControlledSink();
+        using var pipeline = new DeliveryPipeline(sink, new RecordingFeedback(), maxInFlight: 1);
+        await pipeline.SendAsync(Batch("1"), Lsn(100), CancellationToken.None);
+
+        var waiting = pipeline.SendAsync(Batch("2"), Lsn(200), CancellationToken.None);
+        sink.Fail(0, new SinkDeliveryException("down"));
+
+        await Assert.ThrowsAsync<SinkDeliveryException>(() => waiting);
+        Assert.Single(sink.Published);
+    }
+
+    [Fact]
+    public async Task AnEmptyTransaction_IsConfirmedWithoutTroublingTheSink()
+    {
+        var sink = new ControlledSink();
+        var feedback = new RecordingFeedback();
+        using var pipeline = new DeliveryPipeline(sink, feedback, maxInFlight: 10);
+
+        await pipeline.SendAsync([], Lsn(150), CancellationToken.None);
+
+        Assert.Empty(sink.Published);
+        Assert.Equal([Lsn(150)], feedback.Confirmed);
+    }
+
+    [Fact]
+    public async Task AcknowledgedCommitTime_IsTheNewestAcknowledgedTransactions()
+    {
+        var sink = new ControlledSink();
+        using var pipeline = new DeliveryPipeline(sink, new RecordingFeedback(), maxInFlight: 10);
+        var first = DateTimeOffset.UnixEpoch.AddDays(1);
+        var second = first.AddSeconds(5);
+        await pipeline.SendAsync(Batch("1"), Lsn(100), CancellationToken.None, first);
+        await pipeline.SendAsync(Batch("2 early"), null, CancellationToken.None);
+        await pipeline.SendAsync(Batch("2 commit"), Lsn(200), CancellationToken.None, second);
+
+        Assert.Null(pipeline.AcknowledgedCommitTime);
+        sink.Complete(0);
+        Assert.Equal(first, pipeline.AcknowledgedCommitTime);
+        sink.Complete(1);
+        Assert.Equal(first, pipeline.AcknowledgedCommitTime);
+        sink.Complete(2);
+        Assert.Equal(second, pipeline.AcknowledgedCommitTime);
+    }
+
+    [Fact]
+    public async Task Drain_WaitsForEveryDelivery_AndConfirmsTheDeliveredOnes()
+    {
+        var sink = new ControlledSink();
+        var feedback = new RecordingFeedback();
+        using var pipeline = new DeliveryPipeline(sink, feedback, maxInFlight: 10);
+        await pipeline.SendAsync(Batch("1"), Lsn(100), CancellationToken.None);
+        await pipeline.SendAsync(Batch("2"), Lsn(200), CancellationToken.None);
+
+        var drain = pipeline.DrainAsync();
+        Assert.False(drain.IsCompleted);
+        sink.Complete(1);
+        Assert.False(drain.IsCompleted);
+        sink.Complete(0);
+        await drain.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal([Lsn(100), Lsn(200)], feedback.Confirmed);
+    }
+
+    [Fact]
+    public async Task Heartbeat_NeverConfirmsBehindWhatWasAcknowledged()
+    {
+        var sink = new ControlledSink { AutoComplete = true };
+        var feedback = new RecordingFeedback { LastReceivedLsn = Lsn(50) };
+        using var pipeline = new DeliveryPipeline(sink, feedback, maxInFlight: 10);
+        await pipeline.SendAsync(Batch("1"), Lsn(100), CancellationToken.None);
+        ChangeRecord Heartbeat(NpgsqlLogSequenceNumber lsn) => new("hb", null, [], (ulong)lsn);
+
+        await pipeline.HeartbeatIfIdleAsync(Heartbeat, CancellationToken.None);
+        await pipeline.HeartbeatIfIdleAsync(Heartbeat, CancellationToken.None);
+
+        Assert.Equal([Lsn(100)], feedback.Confirmed); // the received position (50) is behind: nothing more
+        Assert.Equal((ulong)Lsn(100), sink.Published.Last().Records[0].Lsn);
+    }
+
+    [Fact]
+    public async Task Heartbeat_AfterAFailure_ConfirmsNothing()
+    {
+        var sink = new ControlledSink();
+        var feedback = new RecordingFeedback { LastReceivedLsn = Lsn(900) };
+        using var pipeline = new DeliveryPipeline(sink, feedback, maxInFlight: 10);
+        await pipeline.SendAsync(Batch("1"), Lsn(100), CancellationToken.None);
+        sink.Fail(0, new SinkDeliveryException("down"));
+        await pipeline.DrainAsync();
+
+        await pipeline.HeartbeatIfIdleAsync(lsn => new ChangeRecord("hb", null, [], (ulong)lsn), CancellationToken.None);
+        await pipeline.HeartbeatIfIdleAsync(lsn => new ChangeRecord("hb", null, [], (ulong)lsn), CancellationToken.None);
+
+        Assert.Empty(feedback.Confirmed);
+    }
+
+    [Fact]
+    public async Task Heartbeat_WhenTheStreamMovedDuringItsDelivery_ConfirmsNothing()
+    {
+        var sink = new ControlledSink();
+        var feedback = new RecordingFeedback { LastReceivedLsn = Lsn(900) };
+        using var pipeline = new DeliveryPipeline(sink, feedback, maxInFlight: 10);
+        await pipeline.HeartbeatIfIdleAsync(lsn => new ChangeRecord("hb", null, [], (ulong)lsn), CancellationToken.None);
+
+        var heartbeat = pipeline.HeartbeatIfIdleAsync(lsn => new ChangeRecord("hb", null, [], (ulong)lsn), CancellationToken.None);
+        pipeline.MessageStarted(); // a change arrives while the heartbeat record is being delivered
+        sink.Complete(0);
+        await heartbeat;
+
+        Assert.Empty(feedback.Confirmed);
+        pipeline.MessageDone();
+    }
+
     private sealed class RecordingFeedback : IReplicationFeedback
     {
         public List<NpgsqlLogSequenceNumber> Confirmed { get; } = [];

@@ -47,8 +47,10 @@ public sealed class ReaderFuzzTests
             {
                 result = DebeziumEventReader.Read(key, text, $"seed {seed} round {round}");
             }
-            catch (MalformedEventException)
+            catch (MalformedEventException e)
             {
+                // A reason that says something, and the position it was read at.
+                Assert.True(e.Reason.Length >= 12 && e.Message.Contains($"seed {seed} round {round}", StringComparison.Ordinal), $"reason '{e.Reason}'");
                 continue;
             }
             catch (Exception e)

@@ -76,6 +76,36 @@ public sealed class ReaderStrictnessTests
         { """{"before":null,"after":{"id":1},"op":5}""", "no 'op'" },
         { """{"after":{"id":1},"after":{"id":2},"op":"c"}""", "not JSON" },
         { new string('[', 200) + new string(']', 200), "not JSON" },
+        { Event("""{"type":"map","keys":{"type":"string"},"values":{"type":"int8"},"optional":true,"field":"c"}""", "{\"a\":1,\"b\":300}"), "c.b = 300" },
+        { Event("""{"type":"map","keys":{"type":"int32"},"values":{"type":"string"},"optional":true,"field":"c"}""", "[[1,\"x\"],[2]]"), "[key, value] pair" },
+        { Event("""{"type":"map","keys":{"type":"int32"},"values":{"type":"string"},"optional":true,"field":"c"}""", "[[\"k\",\"x\"]]"), "c key" },
+        { Event("""{"type":"map","keys":{"type":"int32"},"values":{"type":"string"},"optional":true,"field":"c"}""", "[[1,2]]"), "c value" },
+        { Event("""{"type":"map","keys":{"type":"string"},"values":{"type":"string"},"optional":true,"field":"c"}""", "5"), "its schema says map" },
+        { Event("""{"type":"map","optional":true,"field":"c"}""", "{}"), "'keys' and 'values'" },
+        { Event("""{"type":"int64","optional":true,"name":"io.debezium.time.NanoTime","version":1,"field":"c"}""", "150"), "100 ns" },
+        { Event("""{"type":"int64","optional":true,"name":"io.debezium.time.NanoTime","version":1,"field":"c"}""", "86400000000100"), "time of day" },
+        { Event("""{"type":"struct","fields":[{"type":"int32","field":"x"}],"optional":true,"field":"c"}""", "[1]"), "its schema says struct" },
+        { Event("""{"type":"struct","fields":[{"type":"int32","field":"x"},{"type":"int32","field":"x"}],"optional":true,"field":"c"}""", "{\"x\":1}"), "lists 'x' twice" },
+        { Event("""{"type":"struct","fields":[{"type":"int32","field":"x"}],"optional":true,"field":"c"}""", "{\"x\":\"1\"}"), "c.x" },
+        { Event("""{"type":"double","optional":true,"field":"c"}""", "1e400"), "double's range" },
+        { Event("""{"type":"double","optional":true,"field":"c"}""", "true"), "its schema says double" },
+        { Event("""{"type":"float","optional":true,"field":"c"}""", "[]"), "its schema says float" },
+        { Event(DecimalWithScale("1"), "\"1\""), "Base64" },
+        { Event("""{"type":"string","optional":true,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"1"},"field":"c"}""", "\"AA==\""), "must be bytes" },
+        { Event(DecimalWithScale("1"), "1.2.3"), "not JSON" },
+        { Event("""{"type":"struct","optional":true,"name":"io.debezium.data.VariableScaleDecimal","version":1,"fields":[],"field":"c"}""", "{\"scale\":1,\"value\":\"\"}"), "empty Base64" },
+        { Event("""{"type":"struct","optional":true,"name":"io.debezium.data.VariableScaleDecimal","version":1,"fields":[],"field":"c"}""", "{\"scale\":1,\"value\":\"AQ==\",\"x\":1}"), "exactly 'scale' and 'value'" },
+        { Event("""{"type":"string","optional":true,"name":"io.debezium.time.ZonedTime","version":1,"field":"c"}""", "\"25:00\""), "time with offset" },
+        { Event("""{"type":"int64","optional":true,"name":"io.debezium.time.MicroTime","version":1,"field":"c"}""", "\"1\""), "whole number" },
+        { """{"schema":{"type":"string"},"payload":{"op":"c"}}""", "not a struct schema" },
+        { """{"schema":{"type":"struct","fields":[{"type":"string","field":"op"}]},"payload":[]}""", "payload is not a JSON object" },
+        { """{"before":null,"after":{"id":1},"op":"c","source":{"snapshot":1}}""", "source.snapshot" },
+        { """{"before":null,"after":{"id":1},"op":"c","source":{"table":5}}""", "source.table" },
+        { """{"before":null,"after":{"id":1},"op":"c","source":[]}""", "'source'" },
+        { """{"before":null,"after":{"id":1},"op":"c","source":{"sequence":"[\"12\",\"x\"]"}}""", "sequence" },
+        { """{"before":null,"after":{"id":1},"op":"c","source":{"sequence":"nope"}}""", "sequence" },
+        { """{"before":null,"after":null,"op":"u"}""", "without 'after'" },
+        { """{"before":null,"after":null,"op":"r"}""", "without 'after'" },
     };
 
     [Theory]
@@ -168,6 +198,96 @@ public sealed class ReaderStrictnessTests
     [InlineData("{\"type\":\"int32\",\"optional\":true,\"field\":\"c\"}", "2147483647", 2147483647L)]
     [InlineData("{\"type\":\"int64\",\"optional\":true,\"field\":\"c\"}", "-9223372036854775808", long.MinValue)]
     public void Integers_AtTheirLimits_AreAccepted(string schema, string value, long expected) => Assert.Equal(expected, Decode(Event(schema, value)));
+
+    [Fact]
+    public void Maps_ArraysAndStructs_AreValidatedAndKept()
+    {
+        Assert.Equal("{\"a\":1}", ((System.Text.Json.JsonElement)Decode(Event("""{"type":"map","keys":{"type":"string"},"values":{"type":"int8"},"optional":true,"field":"c"}""", "{\"a\":1}"))!).GetRawText());
+        Assert.Equal("[[1,\"x\"]]", ((System.Text.Json.JsonElement)Decode(Event("""{"type":"map","keys":{"type":"int32"},"values":{"type":"string"},"optional":true,"field":"c"}""", "[[1,\"x\"]]"))!).GetRawText());
+        Assert.Equal("[1,2]", ((System.Text.Json.JsonElement)Decode(Event("""{"type":"array","items":{"type":"int16"},"optional":true,"field":"c"}""", "[1,2]"))!).GetRawText());
+        Assert.Equal("{\"x\":1}", ((System.Text.Json.JsonElement)Decode(Event("""{"type":"struct","fields":[{"type":"int32","field":"x"}],"optional":true,"field":"c"}""", "{\"x\":1}"))!).GetRawText());
+    }
+
+    [Fact]
+    public void NanoTemporalValues_AreExactWhenDotNetCanHoldThem()
+    {
+        Assert.Equal(TimeSpan.FromTicks(15), Decode(Event("""{"type":"int64","optional":true,"name":"io.debezium.time.NanoTime","version":1,"field":"c"}""", "1500")));
+        Assert.Equal(DateTime.UnixEpoch.AddTicks(15), Decode(Event("""{"type":"int64","optional":true,"name":"io.debezium.time.NanoTimestamp","version":1,"field":"c"}""", "1500")));
+        Assert.Equal(1501L, Assert.IsType<TemporalValue>(Decode(Event("""{"type":"int64","optional":true,"name":"io.debezium.time.NanoTimestamp","version":1,"field":"c"}""", "1501"))).Raw);
+        Assert.Equal(new DateTime(1970, 1, 1, 0, 0, 1, DateTimeKind.Utc), Decode(Event("""{"type":"int64","optional":true,"name":"io.debezium.time.Timestamp","version":1,"field":"c"}""", "1000")));
+    }
+
+    [Theory]
+    [InlineData("12.50", "12.50")]
+    [InlineData("-1e-2", "-0.01")]
+    [InlineData("1.5E2", "150")]
+    [InlineData("7", "7")]
+    public void Decimal_WrittenAsANumber_IsExact(string json, string expected) =>
+        Assert.Equal(expected, ((decimal)Decode(Event(DecimalWithScale("2"), json))!).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    [Theory]
+    [InlineData("{\"type\":\"double\",\"optional\":true,\"field\":\"c\"}", "\"NaN\"", double.NaN)]
+    [InlineData("{\"type\":\"double\",\"optional\":true,\"field\":\"c\"}", "\"-Infinity\"", double.NegativeInfinity)]
+    [InlineData("{\"type\":\"float\",\"optional\":true,\"field\":\"c\"}", "\"Infinity\"", double.PositiveInfinity)]
+    [InlineData("{\"type\":\"float\",\"optional\":true,\"field\":\"c\"}", "3.4e38", 3.4e38)]
+    [InlineData("{\"type\":\"double\",\"optional\":true,\"field\":\"c\"}", "1e300", 1e300)]
+    public void FloatingPoint_FiniteAndQuotedSpecials(string schema, string json, double expected) => Assert.Equal(expected, Decode(Event(schema, json)));
+
+    [Fact]
+    public void Bytes_EmptyIsAValidValue_AndStringsAndBooleansDecode()
+    {
+        Assert.Equal([], (byte[])Decode(Event("""{"type":"bytes","optional":true,"field":"c"}""", "\"\""))!);
+        Assert.Equal(true, Decode(Event("""{"type":"boolean","optional":true,"field":"c"}""", "true")));
+        Assert.Equal("x", Decode(Event("""{"type":"string","optional":true,"field":"c"}""", "\"x\"")));
+        Assert.Equal("11:51:30.123Z", Decode(Event("""{"type":"string","optional":true,"name":"io.debezium.time.ZonedTime","version":1,"field":"c"}""", "\"11:51:30.123Z\"")));
+        Assert.Equal("{\"k\":1}", Decode(Event("""{"type":"string","optional":true,"name":"io.debezium.data.Json","version":1,"field":"c"}""", "\"{\\\"k\\\":1}\"")));
+    }
+
+    [Fact]
+    public void ZonedTimestamp_WithOffsetAndNoSeconds_IsExact()
+    {
+        Assert.Equal(new DateTimeOffset(2020, 1, 2, 3, 4, 0, TimeSpan.FromHours(5.5)),
+            Decode(Event("""{"type":"string","optional":true,"name":"io.debezium.time.ZonedTimestamp","version":1,"field":"c"}""", "\"2020-01-02T03:04+05:30\"")));
+        Assert.IsType<TemporalValue>(Decode(Event("""{"type":"string","optional":true,"name":"io.debezium.time.ZonedTimestamp","version":1,"field":"c"}""", "\"2020-01-02T03:04:05.123456789Z\"")));
+        Assert.Equal(new DateTimeOffset(2020, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1234567),
+            Decode(Event("""{"type":"string","optional":true,"name":"io.debezium.time.ZonedTimestamp","version":1,"field":"c"}""", "\"2020-01-02T03:04:05.123456700Z\"")));
+    }
+
+    [Fact]
+    public void Record_FromTheEmbeddedSink_IsDecodedWithItsTopicAndLsnAsPosition()
+    {
+        var record = new Strangler.Cdc.Events.ChangeRecord("pg.public.t", System.Text.Encoding.UTF8.GetBytes("{\"id\":1}"), null, 77);
+        Assert.Equal(ChangeOperation.Tombstone, DebeziumEventReader.Read(record).Operation);
+        Assert.Equal(1L, DebeziumEventReader.Read(record).Key!["id"]);
+        var broken = record with { Value = System.Text.Encoding.UTF8.GetBytes("{") };
+        Assert.Equal("pg.public.t@77", Assert.Throws<MalformedEventException>(() => DebeziumEventReader.Read(broken)).Position);
+        Assert.Null(DebeziumEventReader.Read(record with { Key = null }).Key);
+    }
+
+    [Fact]
+    public void Schemaless_NumbersAreLongOrExactDecimal()
+    {
+        var change = DebeziumEventReader.Read(null, """{"before":null,"after":{"a":1,"b":1.50,"c":12345678901234567890123456789012,"d":true,"e":false,"f":null,"g":[1]},"op":"c"}""", "p");
+
+        Assert.Equal(1L, change.After!["a"]);
+        Assert.Equal("1.50", ((decimal)change.After["b"]!).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("12345678901234567890123456789012", Assert.IsType<BigDecimal>(change.After["c"]).ToString());
+        Assert.Equal(true, change.After["d"]);
+        Assert.Equal(false, change.After["e"]);
+        Assert.Null(change.After["f"]);
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, ((System.Text.Json.JsonElement)change.After["g"]!).ValueKind);
+    }
+
+    [Fact]
+    public void DecodeValue_WithAndWithoutASchema()
+    {
+        using var value = System.Text.Json.JsonDocument.Parse("5");
+        using var schema = System.Text.Json.JsonDocument.Parse("""{"type":"int16"}""");
+        Assert.Equal(5L, DebeziumEventReader.DecodeValue(value.RootElement, schema.RootElement));
+        Assert.Equal(5L, DebeziumEventReader.DecodeValue(value.RootElement, null));
+        using var big = System.Text.Json.JsonDocument.Parse("70000");
+        Assert.Throws<MalformedEventException>(() => DebeziumEventReader.DecodeValue(big.RootElement, schema.RootElement));
+    }
 
     [Fact]
     public void MicroTime_AtMidnightEnd_IsADay() =>

@@ -51,6 +51,31 @@ public sealed class EscapingTests
     [InlineData(' ', false)]
     public void WillEncode_OnlyQuoteBackslashAndControls(char c, bool encoded) => Assert.Equal(encoded, DebeziumJsonEscaping.Instance.WillEncode(c));
 
+    [Theory]
+    [InlineData('"', 6, "\\\"", true)]
+    [InlineData('\u0001', 6, "\\u0001", true)]
+    [InlineData('\u0001', 5, "", false)]   // no room: nothing written
+    [InlineData('\n', 1, "", false)]
+    [InlineData('a', 6, "a", true)]        // a character it was not asked to escape is written as is
+    [InlineData('a', 0, "", false)]
+    public unsafe void TryEncodeUnicodeScalar_WritesTheEscapeOrReportsNoRoom(char c, int room, string written, bool ok)
+    {
+        var buffer = stackalloc char[8];
+        var result = DebeziumJsonEscaping.Instance.TryEncodeUnicodeScalar(c, buffer, room, out var count);
+
+        Assert.Equal(ok, result);
+        Assert.Equal(written, new string(buffer, 0, count));
+    }
+
+    [Fact]
+    public unsafe void TryEncodeUnicodeScalar_ASupplementaryCharacter_AsItsSurrogatePair()
+    {
+        var buffer = stackalloc char[8];
+        Assert.True(DebeziumJsonEscaping.Instance.TryEncodeUnicodeScalar(0x1F600, buffer, 8, out var count));
+        Assert.Equal("😀", new string(buffer, 0, count));
+        Assert.Equal(6, DebeziumJsonEscaping.Instance.MaxOutputCharactersPerInputCharacter);
+    }
+
     [Fact]
     public void Encode_OfUtf16Text_EscapesTheSameCharacters()
     {
