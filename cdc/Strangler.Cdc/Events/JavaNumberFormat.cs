@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 
 namespace Strangler.Cdc.Events;
@@ -11,25 +12,31 @@ namespace Strangler.Cdc.Events;
 /// </summary>
 internal static class JavaNumberFormat
 {
-    public static string Format(double value) => value switch
-    {
-        double.NaN => "NaN",
-        double.PositiveInfinity => "Infinity",
-        double.NegativeInfinity => "-Infinity",
-        0 => double.IsNegative(value) ? "-0.0" : "0.0",
-        _ => Layout(value < 0, Digits(value.ToString("R", CultureInfo.InvariantCulture),
-            s => double.Parse(s, CultureInfo.InvariantCulture) == value, Math.Abs(value).ToString("E1", CultureInfo.InvariantCulture))),
-    };
+    public static string Format(double value) => Format<double>(value);
 
-    public static string Format(float value) => value switch
+    public static string Format(float value) => Format<float>(value);
+
+    private static string Format<T>(T value) where T : IFloatingPointIeee754<T>
     {
-        float.NaN => "NaN",
-        float.PositiveInfinity => "Infinity",
-        float.NegativeInfinity => "-Infinity",
-        0 => float.IsNegative(value) ? "-0.0" : "0.0",
-        _ => Layout(value < 0, Digits(value.ToString("R", CultureInfo.InvariantCulture),
-            s => float.Parse(s, CultureInfo.InvariantCulture) == value, Math.Abs(value).ToString("E1", CultureInfo.InvariantCulture))),
-    };
+        if (T.IsNaN(value))
+        {
+            return "NaN";
+        }
+
+        if (T.IsInfinity(value))
+        {
+            return T.IsNegative(value) ? "-Infinity" : "Infinity";
+        }
+
+        if (T.IsZero(value))
+        {
+            return T.IsNegative(value) ? "-0.0" : "0.0";
+        }
+
+        var shortest = value.ToString("R", CultureInfo.InvariantCulture);
+        var twoDigits = T.Abs(value).ToString("E1", CultureInfo.InvariantCulture);
+        return Layout(T.IsNegative(value), Digits(shortest, s => T.Parse(s, CultureInfo.InvariantCulture) == value, twoDigits));
+    }
 
     /// <summary>The shortest round-trip significant digits and the decimal exponent of the first one.</summary>
     private static (string Digits, int Exponent) Digits(string shortest, Func<string, bool> roundTrips, string twoDigits)
