@@ -242,7 +242,7 @@ internal sealed class RouteChangeService(
         catch (RouteCompilationException e)
         {
             var problem = new RouteStoreException(
-                $"The route table version {stored.Version} in {store.Description} cannot be used: {e.Message}. " +
+                $"The route table version {stored.Version} in {store.Description} cannot be used: {e.Message.TrimEnd('.')}. " +
                 "Fix or remove it (the audit log holds every earlier version), or change a route through the admin API to replace it.",
                 stored.Version, e);
             Volatile.Write(ref _storeProblem, new StoreProblem(time.GetUtcNow(), problem.Message));
