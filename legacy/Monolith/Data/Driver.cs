@@ -1,3 +1,4 @@
+using RideShare.Contracts.Values;
 namespace RideShare.Monolith.Data;
 
 public sealed class Driver : IVersioned

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using RideShare.Contracts.Values;
 
 namespace RideShare.Monolith.Data;
 

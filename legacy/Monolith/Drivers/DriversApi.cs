@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using RideShare.Contracts.Drivers;
+using RideShare.Contracts.Http;
+using RideShare.Contracts.Values;
 using RideShare.Monolith.Data;
 using RideShare.Monolith.Http;
 
@@ -55,7 +58,7 @@ public static class DriversApi
         }
 
         ETags.Set(response, driver.Version);
-        return TypedResults.Created($"/api/drivers/{driver.Id}", DriverResponse.From(driver));
+        return TypedResults.Created($"/api/drivers/{driver.Id}", DriverMapping.ToResponse(driver));
     }
 
     public static async Task<Results<Ok<PageResponse<DriverResponse>>, ValidationProblem>> ListDrivers(
@@ -78,7 +81,7 @@ public static class DriversApi
 
         var total = await query.LongCountAsync(cancellationToken);
         var items = await query.OrderBy(d => d.Id).Skip(paging.Skip).Take(paging.PageSize).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new PageResponse<DriverResponse>(items.Select(DriverResponse.From).ToList(), paging.Page, paging.PageSize, total));
+        return TypedResults.Ok(new PageResponse<DriverResponse>(items.Select(DriverMapping.ToResponse).ToList(), paging.Page, paging.PageSize, total));
     }
 
     public static async Task<Results<Ok<DriverResponse>, ProblemHttpResult>> GetDriver(
@@ -91,7 +94,7 @@ public static class DriversApi
         }
 
         ETags.Set(response, driver.Version);
-        return TypedResults.Ok(DriverResponse.From(driver));
+        return TypedResults.Ok(DriverMapping.ToResponse(driver));
     }
 
     public static async Task<Results<Ok<DriverResponse>, ValidationProblem, ProblemHttpResult>> ReplaceDriver(
@@ -132,7 +135,7 @@ public static class DriversApi
         }
 
         ETags.Set(http.HttpContext.Response, driver.Version);
-        return TypedResults.Ok(DriverResponse.From(driver));
+        return TypedResults.Ok(DriverMapping.ToResponse(driver));
     }
 
     public static async Task<Results<Ok<DriverResponse>, ValidationProblem, ProblemHttpResult>> ChangeStatus(
@@ -202,7 +205,7 @@ public static class DriversApi
         }
 
         ETags.Set(http.HttpContext.Response, driver.Version);
-        return TypedResults.Ok(DriverResponse.From(driver));
+        return TypedResults.Ok(DriverMapping.ToResponse(driver));
     }
 
     public static Task<Results<NoContent, ProblemHttpResult>> DeleteDriver(

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using RideShare.Contracts.Http;
 using RideShare.Monolith.Data;
 
 namespace RideShare.Monolith.Http;

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using RideShare.Contracts.Http;
+using RideShare.Contracts.Passengers;
 using RideShare.Monolith.Data;
 using RideShare.Monolith.Http;
 
@@ -49,7 +51,7 @@ public static class PassengersApi
         }
 
         ETags.Set(response, passenger.Version);
-        return TypedResults.Created($"/api/passengers/{passenger.Id}", PassengerResponse.From(passenger));
+        return TypedResults.Created($"/api/passengers/{passenger.Id}", PassengerMapping.ToResponse(passenger));
     }
 
     public static async Task<Results<Ok<PageResponse<PassengerResponse>>, ValidationProblem>> ListPassengers(
@@ -71,7 +73,7 @@ public static class PassengersApi
 
         var total = await query.LongCountAsync(cancellationToken);
         var items = await query.OrderBy(p => p.Id).Skip(paging.Skip).Take(paging.PageSize).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new PageResponse<PassengerResponse>(items.Select(PassengerResponse.From).ToList(), paging.Page, paging.PageSize, total));
+        return TypedResults.Ok(new PageResponse<PassengerResponse>(items.Select(PassengerMapping.ToResponse).ToList(), paging.Page, paging.PageSize, total));
     }
 
     public static async Task<Results<Ok<PassengerResponse>, ProblemHttpResult>> GetPassenger(
@@ -84,7 +86,7 @@ public static class PassengersApi
         }
 
         ETags.Set(response, passenger.Version);
-        return TypedResults.Ok(PassengerResponse.From(passenger));
+        return TypedResults.Ok(PassengerMapping.ToResponse(passenger));
     }
 
     public static async Task<Results<Ok<PassengerResponse>, ValidationProblem, ProblemHttpResult>> ReplacePassenger(
@@ -120,7 +122,7 @@ public static class PassengersApi
         }
 
         ETags.Set(http.HttpContext.Response, passenger.Version);
-        return TypedResults.Ok(PassengerResponse.From(passenger));
+        return TypedResults.Ok(PassengerMapping.ToResponse(passenger));
     }
 
     public static Task<Results<NoContent, ProblemHttpResult>> DeletePassenger(

@@ -1,3 +1,4 @@
+using RideShare.Contracts.Values;
 using RideShare.Monolith.Data;
 
 namespace RideShare.Monolith.Pricing;

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Npgsql;
 using NpgsqlTypes;
+using RideShare.Contracts.Values;
 using RideShare.Monolith.Data;
 using RideShare.Monolith.Pricing;
 

@@ -1,3 +1,4 @@
+using RideShare.Contracts.Http;
 using RideShare.Monolith.Http;
 
 namespace RideShare.Monolith.Trips;

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using RideShare.Contracts.Http;
+using RideShare.Contracts.Values;
 using RideShare.Monolith.Data;
 using RideShare.Monolith.Http;
 using RideShare.Monolith.Pricing;

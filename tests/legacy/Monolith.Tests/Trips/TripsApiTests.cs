@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using RideShare.Contracts.Values;
 using RideShare.Monolith.Data;
 using RideShare.Monolith.Pricing;
 using static RideShare.Monolith.Tests.RideShareClient;

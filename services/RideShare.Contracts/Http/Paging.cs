@@ -1,7 +1,7 @@
-namespace RideShare.Monolith.Http;
+namespace RideShare.Contracts.Http;
 
 /// <summary>Page-number paging shared by every list endpoint.</summary>
-internal readonly record struct Paging(int Page, int PageSize)
+public readonly record struct Paging(int Page, int PageSize)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 200;

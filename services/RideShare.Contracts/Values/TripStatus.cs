@@ -1,4 +1,4 @@
-namespace RideShare.Monolith.Data;
+namespace RideShare.Contracts.Values;
 
 /// <summary>A trip's lifecycle; stored as text ('assigned', 'in_progress', 'completed', 'cancelled').</summary>
 public enum TripStatus

@@ -1,4 +1,4 @@
-namespace RideShare.Monolith.Passengers;
+namespace RideShare.Contracts.Passengers;
 
 /// <summary>Body of POST /api/passengers and PUT /api/passengers/{id}.</summary>
 public sealed record PassengerRequest(string? FullName, string? Email, string? Phone, bool? MarketingOptIn);

@@ -1,6 +1,6 @@
-using RideShare.Monolith.Http;
+using RideShare.Contracts.Http;
 
-namespace RideShare.Monolith.Drivers;
+namespace RideShare.Contracts.Drivers;
 
 public sealed record VehicleDto(string? Make, string? Model, string? Plate);
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace RideShare.Monolith.Data;
+namespace RideShare.Contracts.Values;
 
 /// <summary>The snake_case names statuses have in the database and in JSON ("on_trip", "in_progress").</summary>
 public static class StatusNames

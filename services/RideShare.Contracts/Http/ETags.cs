@@ -1,9 +1,9 @@
 using Microsoft.Net.Http.Headers;
 
-namespace RideShare.Monolith.Http;
+namespace RideShare.Contracts.Http;
 
 /// <summary>Entity versions as strong ETags ("3") and the If-Match checks built on them.</summary>
-internal static class ETags
+public static class ETags
 {
     public static string Format(int version) => $"\"{version}\"";
 

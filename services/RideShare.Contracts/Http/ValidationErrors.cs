@@ -1,12 +1,12 @@
 using System.Net.Mail;
 using Microsoft.AspNetCore.Http.HttpResults;
-using RideShare.Monolith.Data;
+using RideShare.Contracts.Values;
 using Strangler.Hosting.Http;
 
-namespace RideShare.Monolith.Http;
+namespace RideShare.Contracts.Http;
 
 /// <summary>Collects every invalid field of a request, so one 400 names them all.</summary>
-internal sealed class ValidationErrors
+public sealed class ValidationErrors
 {
     private readonly FieldErrors _errors = new();
 

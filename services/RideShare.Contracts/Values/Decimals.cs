@@ -1,4 +1,4 @@
-namespace RideShare.Monolith.Data;
+namespace RideShare.Contracts.Values;
 
 /// <summary>
 /// Decimals at the scale of their column (coordinates 6, distance 3, money and ratings 2), so the API

@@ -1,9 +1,9 @@
-using RideShare.Monolith.Http;
+using RideShare.Contracts.Http;
 
-namespace RideShare.Monolith.Drivers;
+namespace RideShare.Contracts.Drivers;
 
 /// <summary>The validated, normalised fields of a <see cref="DriverRequest"/>.</summary>
-internal sealed record DriverFields(
+public sealed record DriverFields(
     string FullName, string Email, string? Phone, string LicenceNumber, DateOnly LicenceExpiresOn,
     string VehicleMake, string VehicleModel, string VehiclePlate)
 {

@@ -1,10 +1,10 @@
-namespace RideShare.Monolith.Http;
+namespace RideShare.Contracts.Http;
 
 /// <summary>
 /// Timestamps at PostgreSQL's precision (microseconds), so a value returned right after a write equals
 /// the value read back later.
 /// </summary>
-internal static class Clock
+public static class Clock
 {
     public static DateTimeOffset Now(TimeProvider time)
     {

@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace RideShare.Monolith.Http;
+namespace RideShare.Contracts.Http;
 
 /// <summary>The API's error responses, all application/problem+json with a clear detail.</summary>
-internal static class ApiProblems
+public static class ApiProblems
 {
     public static ProblemHttpResult NotFound(string resource, long id) =>
         TypedResults.Problem($"{resource} {id} does not exist.", statusCode: StatusCodes.Status404NotFound, title: "Not Found");
