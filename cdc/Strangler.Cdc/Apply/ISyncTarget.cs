@@ -4,7 +4,7 @@ namespace Strangler.Cdc.Apply;
 /// A service's store as the destination of change events. Exactly-once effect rests on it: each commit
 /// applies its changes, stores its dead letters and its checkpoint atomically (one transaction, one
 /// MULTI/EXEC or Lua script), and a change older than — or as old as — what its row already reflects is
-/// skipped, so redelivered or replayed events change nothing. A change the projection cannot apply is
+/// skipped (<see cref="RowOrder"/>), so redelivered or replayed events change nothing. A change the projection cannot apply is
 /// dead-lettered inside the same commit; <see cref="ApplyAsync"/> throws only when the store itself failed,
 /// and then nothing of the batch was stored.
 /// </summary>

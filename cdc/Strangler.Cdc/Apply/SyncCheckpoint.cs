@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Strangler.Cdc.Apply;
 
 /// <summary>
@@ -8,4 +10,9 @@ namespace Strangler.Cdc.Apply;
 public sealed record SyncCheckpoint(ulong Lsn, DateTimeOffset? CommitTime, bool CaughtUp, IReadOnlyDictionary<string, long>? KafkaOffsets = null)
 {
     public static SyncCheckpoint Start { get; } = new(0, null, false);
+
+    /// <summary>The checkpoint as stored by a target that keeps it as text (a Redis string, a document).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, SyncJson.Options);
+
+    public static SyncCheckpoint? FromJson(string? json) => string.IsNullOrEmpty(json) ? null : JsonSerializer.Deserialize<SyncCheckpoint>(json, SyncJson.Options);
 }

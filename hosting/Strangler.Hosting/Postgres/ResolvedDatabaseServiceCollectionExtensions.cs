@@ -12,6 +12,15 @@ public static class ResolvedDatabaseServiceCollectionExtensions
     public static IServiceCollection AddResolvedDatabase(this IServiceCollection services, ResolvedDatabase database)
     {
         services.AddSingleton(database);
+        return services.AddResolvedDatabaseLifetime(database);
+    }
+
+    /// <summary>
+    /// Hands only the lifetime of <paramref name="database"/> to the host (an app with several databases registers
+    /// its own handles to them): an embedded server started for this app stops when the host has stopped.
+    /// </summary>
+    public static IServiceCollection AddResolvedDatabaseLifetime(this IServiceCollection services, ResolvedDatabase database)
+    {
         services.AddHostedService(_ => new ResolvedDatabaseLifetime(database));
         return services;
     }

@@ -1,7 +1,7 @@
-using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
+using RideShare.Contracts.Http;
 using RideShare.Monolith.Data;
 using RideShare.Monolith.Pricing;
 using Strangler.Hosting.Postgres;
@@ -40,11 +40,7 @@ public static class RideShareServices
             .ValidateOnStart();
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateOnStart();
 
-        builder.Services.ConfigureHttpJsonOptions(json =>
-        {
-            // The contract is strict: a number sent as a string is a client bug worth reporting.
-            json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
-        });
+        builder.Services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));
         return builder;
     }
 }

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+using Strangler.Cdc.Apply;
+using Strangler.Hosting.Postgres;
+
+namespace Strangler.Cdc.Sync;
+
+/// <summary>Wires a service's sync: <c>AddChangeSync</c> in the builder, <c>MapSync</c> for /sync/status and /metrics.</summary>
+public static class SyncEndpoints
+{
+    /// <summary>
+    /// Syncs <paramref name="tables"/> of the legacy database into <typeparamref name="TTarget"/> (the service's store),
+    /// with the service's own slot (<c>sync_{service}</c>) or, when <c>Sync:Kafka:BootstrapServers</c> is set, the Debezium topics.
+    /// </summary>
+    public static WebApplicationBuilder AddChangeSync<TTarget>(this WebApplicationBuilder builder, string service, IReadOnlyList<string> tables, ResolvedDatabase legacy)
+        where TTarget : class, ISyncTarget
+    {
+        builder.Services.AddOptions<SyncOptions>().BindConfiguration(SyncOptions.SectionName)
+            .Validate(o => o.MaxBatchSize is >= 1 and <= 100_000, "Sync:MaxBatchSize must be 1–100000.")
+            .Validate(o => o.HeartbeatIntervalMilliseconds >= 0, "Sync:HeartbeatIntervalMilliseconds must be 0 or more.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<WriteOwnership>();
+        builder.Services.AddSingleton<TTarget>();
+        builder.Services.AddSingleton<ISyncTarget>(sp => sp.GetRequiredService<TTarget>());
+        builder.Services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<SyncOptions>>().Value;
+            return new SyncRunner(sp.GetRequiredService<ISyncTarget>(), new SyncRunnerOptions
+            {
+                LegacyConnectionString = legacy.ConnectionString,
+                Tables = [.. tables],
+                Slot = o.Slot.Length > 0 ? o.Slot : $"sync_{service}",
+                Publication = o.Publication.Length > 0 ? o.Publication : $"sync_{service}",
+                TopicPrefix = o.TopicPrefix,
+                HeartbeatIntervalMilliseconds = o.HeartbeatIntervalMilliseconds,
+                MaxBatchSize = o.MaxBatchSize,
+                KafkaBootstrapServers = o.Kafka.BootstrapServers,
+                KafkaGroupId = o.Kafka.GroupId.Length > 0 ? o.Kafka.GroupId : $"sync-{service}",
+                KafkaTopics = [.. o.Kafka.Topics],
+            }, sp.GetRequiredService<ILoggerFactory>().CreateLogger($"Strangler.Sync.{service}"), sp.GetService<TimeProvider>());
+        });
+        builder.Services.AddSingleton(sp => new SyncMetrics(sp.GetRequiredService<SyncRunner>(), service));
+        builder.Services.AddHostedService<BackgroundService>(sp => sp.GetRequiredService<IOptions<SyncOptions>>().Value.Enabled
+            ? new SyncHostedService(sp.GetRequiredService<SyncRunner>(), sp.GetRequiredService<ILogger<SyncHostedService>>())
+            : new NoSync());
+        return builder;
+    }
+
+    /// <summary>GET /sync/status (the runner's status as JSON) and GET /metrics (Prometheus text).</summary>
+    public static IEndpointRouteBuilder MapSync(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/sync/status", (SyncRunner runner) => TypedResults.Ok(runner.Status));
+        app.MapGet("/metrics", async (HttpContext context, SyncMetrics metrics) =>
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await metrics.Registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
+        });
+        return app;
+    }
+
+    private sealed class NoSync : BackgroundService
+    {
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,3 @@
+using RideShare.Drivers.Hosting;
+
+return await DriversCli.RunAsync(args);
