@@ -27,8 +27,8 @@ public static class PassengersApi
         PassengerRequest request, RideShareDbContext db, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        var (fullName, email, phone) = Validate(request, errors);
-        if (errors.Any)
+        var fields = PassengerFields.Validate(request, errors);
+        if (fields is null)
         {
             return errors.ToProblem();
         }
@@ -36,10 +36,10 @@ public static class PassengersApi
         var now = Clock.Now(time);
         var passenger = new Passenger
         {
-            FullName = fullName!,
-            Email = email!,
-            Phone = phone,
-            MarketingOptIn = request.MarketingOptIn ?? false,
+            FullName = fields.FullName,
+            Email = fields.Email,
+            Phone = fields.Phone,
+            MarketingOptIn = fields.MarketingOptIn,
             CreatedAt = now,
             UpdatedAt = now,
             Version = 1,
@@ -98,8 +98,8 @@ public static class PassengersApi
         }
 
         var errors = new ValidationErrors();
-        var (fullName, email, phone) = Validate(request, errors);
-        if (errors.Any)
+        var fields = PassengerFields.Validate(request, errors);
+        if (fields is null)
         {
             return errors.ToProblem();
         }
@@ -110,10 +110,10 @@ public static class PassengersApi
             return problem!;
         }
 
-        passenger.FullName = fullName!;
-        passenger.Email = email!;
-        passenger.Phone = phone;
-        passenger.MarketingOptIn = request.MarketingOptIn ?? false;
+        passenger.FullName = fields.FullName;
+        passenger.Email = fields.Email;
+        passenger.Phone = fields.Phone;
+        passenger.MarketingOptIn = fields.MarketingOptIn;
         passenger.UpdatedAt = Clock.Now(time);
         passenger.Version++;
         if (await TrySaveAsync(db, id, cancellationToken) is { } conflict)
@@ -129,11 +129,6 @@ public static class PassengersApi
         long id, RideShareDbContext db, HttpRequest http, CancellationToken cancellationToken) =>
         VersionedWrites.DeleteAsync<Passenger>(
             db, id, Resource, $"passenger {id} has trips on record and cannot be deleted.", http, cancellationToken);
-
-    private static (string? FullName, string? Email, string? Phone) Validate(PassengerRequest request, ValidationErrors errors) =>
-        (errors.RequiredText("fullName", request.FullName, 200),
-         errors.Email("email", request.Email),
-         errors.OptionalText("phone", request.Phone, 32));
 
     private static async Task<ProblemHttpResult?> TrySaveAsync(RideShareDbContext db, long id, CancellationToken cancellationToken)
     {

@@ -27,7 +27,7 @@ public sealed class DriverReconcileStore(DriverStore store, JsonSerializerOption
 
     public async Task RepairAsync(IReadOnlyList<(long Key, ChangeRow? Legacy)> rows, ulong lsn, CancellationToken cancellationToken)
     {
-        var commands = rows.Select(r => r.Legacy is { } legacy
+        var commands = rows.Where(r => r.Legacy is null || Projectable(r.Legacy)).Select(r => r.Legacy is { } legacy
             ? new DriverCommand('S', r.Key, lsn, null, false, DriverProjection.Record(legacy))
             : new DriverCommand('D', r.Key, lsn, null, false, null)).ToList();
         await store.ApplyAsync(commands, null, []);
@@ -55,5 +55,19 @@ public sealed class DriverReconcileStore(DriverStore store, JsonSerializerOption
         }
 
         return rows;
+    }
+
+    /// <summary>A legacy row the projection refuses cannot be repaired into the store: it stays in the drift report.</summary>
+    private static bool Projectable(ChangeRow row)
+    {
+        try
+        {
+            _ = DriverProjection.Record(row);
+            return true;
+        }
+        catch (PoisonChangeException)
+        {
+            return false;
+        }
     }
 }

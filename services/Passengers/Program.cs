@@ -1,0 +1,3 @@
+using RideShare.Passengers.Hosting;
+
+return await PassengersCli.RunAsync(args);
