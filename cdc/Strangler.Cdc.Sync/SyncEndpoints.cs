@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Strangler.Cdc.Apply;
 using Strangler.Hosting.Postgres;
@@ -7,17 +8,26 @@ namespace Strangler.Cdc.Sync;
 /// <summary>Wires a service's sync: <c>AddChangeSync</c> in the builder, <c>MapSync</c> for /sync/status and /metrics.</summary>
 public static class SyncEndpoints
 {
+    /// <summary>Whether <c>Sync:Enabled</c> is on: the service is a replica and needs the legacy database.</summary>
+    public static bool SyncEnabled(IConfiguration configuration) => configuration.GetValue($"{SyncOptions.SectionName}:{nameof(SyncOptions.Enabled)}", true);
+
     /// <summary>
     /// Syncs <paramref name="tables"/> of the legacy database into <typeparamref name="TTarget"/> (the service's store),
     /// with the service's own slot (<c>sync_{service}</c>) or, when <c>Sync:Kafka:BootstrapServers</c> is set, the Debezium topics.
+    /// <paramref name="legacy"/> is null when the sync is disabled.
     /// </summary>
-    public static WebApplicationBuilder AddChangeSync<TTarget>(this WebApplicationBuilder builder, string service, IReadOnlyList<string> tables, ResolvedDatabase legacy)
+    public static WebApplicationBuilder AddChangeSync<TTarget>(this WebApplicationBuilder builder, string service, IReadOnlyList<string> tables, ResolvedDatabase? legacy)
         where TTarget : class, ISyncTarget
     {
         builder.Services.AddOptions<SyncOptions>().BindConfiguration(SyncOptions.SectionName)
             .Validate(o => o.MaxBatchSize is >= 1 and <= 100_000, "Sync:MaxBatchSize must be 1–100000.")
             .Validate(o => o.HeartbeatIntervalMilliseconds >= 0, "Sync:HeartbeatIntervalMilliseconds must be 0 or more.")
             .ValidateOnStart();
+        if (legacy is null && SyncEnabled(builder.Configuration))
+        {
+            throw new InvalidOperationException("The sync is enabled but no legacy database was resolved.");
+        }
+
         builder.Services.AddSingleton<WriteOwnership>();
         builder.Services.AddSingleton<TTarget>();
         builder.Services.AddSingleton<ISyncTarget>(sp => sp.GetRequiredService<TTarget>());
@@ -26,7 +36,8 @@ public static class SyncEndpoints
             var o = sp.GetRequiredService<IOptions<SyncOptions>>().Value;
             return new SyncRunner(sp.GetRequiredService<ISyncTarget>(), new SyncRunnerOptions
             {
-                LegacyConnectionString = legacy.ConnectionString,
+                Enabled = o.Enabled,
+                LegacyConnectionString = legacy?.ConnectionString ?? "",
                 Tables = [.. tables],
                 Slot = o.Slot.Length > 0 ? o.Slot : $"sync_{service}",
                 Publication = o.Publication.Length > 0 ? o.Publication : $"sync_{service}",

@@ -24,7 +24,7 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly object _lock = new();
     private SyncCheckpoint _checkpoint = SyncCheckpoint.Start;
-    private SyncState _state = SyncState.Starting;
+    private SyncState _state = options.Enabled ? SyncState.Starting : SyncState.Disabled;
     private long _applied;
     private long _stale;
     private long _deadLetters;
@@ -56,6 +56,11 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
     /// <summary>Runs until cancelled. Configuration errors throw; store and transport failures are retried.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        if (!options.Enabled)
+        {
+            throw new InvalidOperationException("This sync is disabled (Sync:Enabled=false).");
+        }
+
         if (await target.ReadCheckpointAsync(cancellationToken) is { } stored)
         {
             lock (_lock)

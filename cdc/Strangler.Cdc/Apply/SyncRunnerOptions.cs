@@ -3,6 +3,9 @@ namespace Strangler.Cdc.Apply;
 /// <summary>Where a sync reads from: the legacy database (embedded capture with its own slot) or Kafka topics (a consumer group).</summary>
 public sealed class SyncRunnerOptions
 {
+    /// <summary>False: the sync does not run (the service owns its data); its status says so.</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>The legacy database (embedded transport): captured with this sync's own slot and publication.</summary>
     public string LegacyConnectionString { get; set; } = "";
 

@@ -42,14 +42,17 @@ public static class DriversApp
     }
 
     /// <summary>Builds the app on an open store and the legacy database: defaults, sync, endpoints.</summary>
-    public static WebApplication Build(WebApplicationBuilder builder, DriverStoreConnection store, ResolvedDatabase legacy)
+    public static WebApplication Build(WebApplicationBuilder builder, DriverStoreConnection store, ResolvedDatabase? legacy)
     {
         builder.AddServiceDefaults();
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(store.Redis);
         builder.Services.AddSingleton<DriverStore>();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddResolvedDatabaseLifetime(legacy);
+        if (legacy is not null)
+        {
+            builder.Services.AddResolvedDatabaseLifetime(legacy);
+        }
         builder.Services.AddHealthChecks().AddCheck<DriverStoreReadiness>("drivers-store", tags: [ServiceDefaultsExtensions.ReadyTag]);
         builder.Services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));
         builder.AddChangeSync<DriverSyncTarget>("drivers", SyncedTables, legacy);
@@ -67,7 +70,7 @@ public static class DriversApp
     {
         var builder = CreateBuilder(args);
         var store = await OpenStoreAsync(builder.Configuration);
-        var legacy = await ResolveLegacyAsync(builder.Configuration, cancellationToken);
+        var legacy = SyncEndpoints.SyncEnabled(builder.Configuration) ? await ResolveLegacyAsync(builder.Configuration, cancellationToken) : null;
         var app = Build(builder, store, legacy);
         app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         await app.StartAsync(cancellationToken);

@@ -4,6 +4,7 @@ using RideShare.Contracts.Http;
 using RideShare.Drivers.Store;
 using RideShare.Drivers.Sync;
 using Serilog;
+using Strangler.Cdc.Sync;
 using Strangler.Cdc.Sync.Reconcile;
 using Strangler.Hosting.Postgres;
 using Strangler.Hosting.ServiceDefaults;
@@ -51,7 +52,7 @@ public static class DriversCli
     {
         var builder = DriversApp.CreateBuilder(args);
         await using var store = await DriversApp.OpenStoreAsync(builder.Configuration);
-        var legacy = await DriversApp.ResolveLegacyAsync(builder.Configuration, CancellationToken.None);
+        var legacy = SyncEndpoints.SyncEnabled(builder.Configuration) ? await DriversApp.ResolveLegacyAsync(builder.Configuration, CancellationToken.None) : null;
         await using var app = DriversApp.Build(builder, store, legacy);
         await app.StartAsync();
         foreach (var address in app.Urls)

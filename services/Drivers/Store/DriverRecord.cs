@@ -9,12 +9,13 @@ namespace RideShare.Drivers.Store;
 /// A driver as the Drivers service stores it: one Redis hash per driver (<c>driver:{id}</c>), one field per
 /// value in its text form (decimals at their scale, timestamps round-trip "O"), an absent field for null.
 /// <see cref="Lsn"/> is the WAL position of the last legacy change applied to it (0 for the service's own writes),
-/// <see cref="FromSnapshot"/> whether that change was a snapshot read (see <c>RowOrder</c>).
+/// <see cref="FromSnapshot"/> whether that change was a snapshot read (see <c>RowOrder</c>), <see cref="SyncApplied"/>
+/// how many legacy changes the sync applied to it (exactly one per change: a replay never counts).
 /// </summary>
 public sealed record DriverRecord(
     long Id, string FullName, string Email, string? Phone, string LicenceNumber, DateOnly LicenceExpiresOn,
     string VehicleMake, string VehicleModel, string VehiclePlate, DriverStatus Status, decimal? Latitude, decimal? Longitude,
-    DateTimeOffset? LocationUpdatedAt, decimal? Rating, int RatingCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int Version, ulong Lsn = 0, bool FromSnapshot = false)
+    DateTimeOffset? LocationUpdatedAt, decimal? Rating, int RatingCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int Version, ulong Lsn = 0, bool FromSnapshot = false, int SyncApplied = 0)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -82,6 +83,7 @@ public sealed record DriverRecord(
             long.Parse(f["id"], Inv), f["fullName"], f["email"], Get("phone"), f["licenceNumber"], DateOnly.ParseExact(f["licenceExpiresOn"], "yyyy-MM-dd", Inv),
             f["vehicleMake"], f["vehicleModel"], f["vehiclePlate"], StatusNames.Parse<DriverStatus>(f["status"]), Dec("latitude"), Dec("longitude"),
             Time("locationUpdatedAt"), Dec("rating"), int.Parse(f["ratingCount"], Inv), Time("createdAt")!.Value, Time("updatedAt")!.Value,
-            int.Parse(f["version"], Inv), Get("lsn") is { } lsn ? ulong.Parse(lsn, Inv) : 0, Get("snap") is not null);
+            int.Parse(f["version"], Inv), Get("lsn") is { } lsn ? ulong.Parse(lsn, Inv) : 0, Get("snap") is not null,
+            Get("syncApplied") is { } applied ? int.Parse(applied, Inv) : 0);
     }
 }

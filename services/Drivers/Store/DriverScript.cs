@@ -8,6 +8,8 @@ namespace RideShare.Drivers.Store;
 /// <c>drivers:deleted</c> (id → LSN of the legacy delete: a replayed older create must not bring it back).
 /// A sync batch also stores its checkpoint and dead letters in the same run: exactly-once effect.
 /// (Garnet does not run EVAL inside MULTI/EXEC, so the batch is one script, not a transaction of scripts.)
+/// Each synced change applied to a driver adds one to its <c>syncApplied</c> field (and a delete to
+/// <c>drivers:deleted:applied</c>), so a change applied twice would show in the data.
 /// Staleness follows <c>Strangler.Cdc.Apply.RowOrder</c>; LSNs travel as 20-digit zero-padded text, so comparing
 /// the text compares the numbers exactly (Lua's numbers would round beyond 2^53).
 /// </summary>
@@ -65,16 +67,18 @@ internal static class DriverScript
             owner = redis.call('HGET', 'drivers:licence', f['licenceNumber'])
             if owner and owner ~= id then return -4 end
           end
-          local keep = redis.call('HMGET', key, 'lsn', 'snap')
+          local keep = redis.call('HMGET', key, 'lsn', 'snap', 'syncApplied')
           if exists then drop_indexes(id, key) end
           redis.call('DEL', key)
           redis.call('HSET', key, unpack(pairs))
           if lsn ~= '' then
             redis.call('HSET', key, 'lsn', lsn)
             if op == 'S' then redis.call('HSET', key, 'snap', '1') end
+            redis.call('HSET', key, 'syncApplied', tostring((tonumber(keep[3] or '0') or 0) + 1))
           else
             if keep[1] then redis.call('HSET', key, 'lsn', keep[1]) end
             if keep[2] then redis.call('HSET', key, 'snap', keep[2]) end
+            if keep[3] then redis.call('HSET', key, 'syncApplied', keep[3]) end
           end
           local n = tonumber(id)
           redis.call('ZADD', 'drivers:ids', n, id)
@@ -102,7 +106,10 @@ internal static class DriverScript
             redis.call('ZREM', 'drivers:ids', id)
             redis.call('DEL', key)
           end
-          if lsn ~= '' then redis.call('HSET', 'drivers:deleted', id, lsn) end
+          if lsn ~= '' then
+            redis.call('HSET', 'drivers:deleted', id, lsn)
+            redis.call('HINCRBY', 'drivers:deleted:applied', id, 1)
+          end
           if exists or lsn ~= '' then return 1 end
           return -1
         end

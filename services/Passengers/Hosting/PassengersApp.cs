@@ -67,7 +67,7 @@ public static class PassengersApp
     }
 
     /// <summary>Builds the app on its database and the legacy one: defaults, sync, endpoints.</summary>
-    public static WebApplication Build(WebApplicationBuilder builder, DocumentStore documents, ResolvedDatabase own, ResolvedDatabase legacy)
+    public static WebApplication Build(WebApplicationBuilder builder, DocumentStore documents, ResolvedDatabase own, ResolvedDatabase? legacy)
     {
         builder.AddServiceDefaults();
         builder.Services.AddSingleton<IDocumentStore>(documents);
@@ -76,7 +76,10 @@ public static class PassengersApp
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(own.ConnectionString));
         builder.Services.AddHealthChecks().AddPostgresReadiness();
         builder.Services.AddResolvedDatabaseLifetime(own);
-        builder.Services.AddResolvedDatabaseLifetime(legacy);
+        if (legacy is not null)
+        {
+            builder.Services.AddResolvedDatabaseLifetime(legacy);
+        }
         builder.Services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));
         builder.AddChangeSync<PassengerSyncTarget>("passengers", SyncedTables, legacy);
 
@@ -93,7 +96,7 @@ public static class PassengersApp
     {
         var builder = CreateBuilder(args);
         var own = await ResolveStoreAsync(builder.Configuration, cancellationToken);
-        var legacy = await ResolveLegacyAsync(builder.Configuration, cancellationToken);
+        var legacy = SyncEndpoints.SyncEnabled(builder.Configuration) ? await ResolveLegacyAsync(builder.Configuration, cancellationToken) : null;
         var documents = await OpenDocumentStoreAsync(own.ConnectionString, cancellationToken);
         var app = Build(builder, documents, own, legacy);
         app.Lifetime.ApplicationStopped.Register(documents.Dispose);

@@ -3,6 +3,7 @@ using RideShare.Contracts.Http;
 using RideShare.Passengers.Store;
 using RideShare.Passengers.Sync;
 using Serilog;
+using Strangler.Cdc.Sync;
 using Strangler.Cdc.Sync.Reconcile;
 
 namespace RideShare.Passengers.Hosting;
@@ -48,7 +49,7 @@ public static class PassengersCli
     {
         var builder = PassengersApp.CreateBuilder(args);
         var own = await PassengersApp.ResolveStoreAsync(builder.Configuration, CancellationToken.None);
-        var legacy = await PassengersApp.ResolveLegacyAsync(builder.Configuration, CancellationToken.None);
+        var legacy = SyncEndpoints.SyncEnabled(builder.Configuration) ? await PassengersApp.ResolveLegacyAsync(builder.Configuration, CancellationToken.None) : null;
         using var documents = await PassengersApp.OpenDocumentStoreAsync(own.ConnectionString, CancellationToken.None);
         await using var app = PassengersApp.Build(builder, documents, own, legacy);
         await app.StartAsync();

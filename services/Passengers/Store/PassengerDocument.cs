@@ -29,6 +29,9 @@ public sealed class PassengerDocument
 
     public bool FromSnapshot { get; set; }
 
+    /// <summary>How many legacy changes the sync applied to this passenger (exactly one per change: a replay never counts).</summary>
+    public int SyncApplied { get; set; }
+
     public PassengerResponse ToResponse() => new(Id, FullName, Email, Phone, MarketingOptIn, CreatedAt, UpdatedAt, Version);
 
     public PassengerDocument Copy() => (PassengerDocument)MemberwiseClone();
@@ -40,6 +43,9 @@ public sealed class PassengerTombstone
     public long Id { get; set; }
 
     public ulong Lsn { get; set; }
+
+    /// <summary>How many legacy deletes of this id the sync applied.</summary>
+    public int SyncApplied { get; set; }
 }
 
 /// <summary>The sync's checkpoint, one document, saved in the same transaction as the passengers it covers.</summary>

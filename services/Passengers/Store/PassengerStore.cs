@@ -150,7 +150,7 @@ public sealed class PassengerStore(IDocumentStore store)
             if (command.Op == 'D')
             {
                 current[command.Id] = null;
-                tombs[command.Id] = new PassengerTombstone { Id = command.Id, Lsn = command.Lsn };
+                tombs[command.Id] = new PassengerTombstone { Id = command.Id, Lsn = command.Lsn, SyncApplied = (tomb?.SyncApplied ?? 0) + 1 };
             }
             else
             {
@@ -164,11 +164,8 @@ public sealed class PassengerStore(IDocumentStore store)
 
                 document.Lsn = command.Lsn;
                 document.FromSnapshot = command.Op == 'S';
-                current[command.Id] = document;
-                if (tombs.Remove(command.Id))
-                {
-                    session.Delete<PassengerTombstone>(command.Id);
-                }
+                document.SyncApplied = (row?.SyncApplied ?? 0) + 1;
+                current[command.Id] = document; // a tombstone stays: every later change is newer than it anyway
             }
 
             touched.Add(command.Id);
@@ -252,6 +249,9 @@ public sealed class PassengerStore(IDocumentStore store)
     private static async Task LockAsync(IDocumentSession session, string name, CancellationToken cancellationToken) =>
         await session.QueryAsync<int>("select 1 from (select pg_advisory_xact_lock(hashtextextended(?, 0))) l", cancellationToken, name);
 
-    private static async Task<bool> EmailTakenAsync(IDocumentSession session, string email, long? except, CancellationToken cancellationToken) =>
-        await session.Query<PassengerDocument>().Where(p => p.Email == email && p.Id != (except ?? 0)).AnyAsync(cancellationToken);
+    private static async Task<bool> EmailTakenAsync(IDocumentSession session, string email, long? except, CancellationToken cancellationToken)
+    {
+        var other = except ?? 0;
+        return await session.Query<PassengerDocument>().Where(p => p.Email == email && p.Id != other).AnyAsync(cancellationToken);
+    }
 }

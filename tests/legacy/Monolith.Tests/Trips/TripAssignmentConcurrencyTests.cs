@@ -1,5 +1,5 @@
 using System.Net;
-using static RideShare.Monolith.Tests.RideShareClient;
+using static Strangler.Testing.RideShareClient;
 
 namespace RideShare.Monolith.Tests.Trips;
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 using RideShare.Contracts.Values;
 using RideShare.Monolith.Data;
 using RideShare.Monolith.Pricing;
-using static RideShare.Monolith.Tests.RideShareClient;
+using static Strangler.Testing.RideShareClient;
 
 namespace RideShare.Monolith.Tests.Trips;
 

@@ -1,10 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Xunit;
 
-namespace RideShare.Monolith.Tests;
+namespace Strangler.Testing;
 
-/// <summary>Test-side helpers that drive the API over HTTP and read responses as raw JSON (the wire contract).</summary>
+/// <summary>Test-side helpers that drive the RideShare API (monolith or an extracted service) over HTTP and read responses as raw JSON (the wire contract).</summary>
 public sealed class RideShareClient(HttpClient http)
 {
     private static int _region;
