@@ -45,12 +45,31 @@ public sealed class PostgresServer
         return ConnectionString(name);
     }
 
-    /// <summary>Drops a database made by <see cref="CreateDatabaseAsync"/>, closing its connections.</summary>
+    /// <summary>
+    /// Drops a database made by <see cref="CreateDatabaseAsync"/>, closing its connections and dropping the
+    /// replication slots left on it (a database with a logical slot cannot be dropped).
+    /// </summary>
     public async Task DropDatabaseAsync(string connectionString)
     {
         var name = new NpgsqlConnectionStringBuilder(connectionString).Database!;
         NpgsqlConnection.ClearAllPools();
-        await Sql.ExecuteAsync(_admin.ConnectionString, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Sql.ExecuteAsync(_admin.ConnectionString, $"""
+                    SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '{name}' AND active_pid IS NOT NULL;
+                    SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{name}' AND NOT active;
+                    """);
+                await Sql.ExecuteAsync(_admin.ConnectionString, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ObjectInUse && attempt < 50)
+            {
+                // A slot's walsender was still exiting: its slot becomes droppable within moments.
+                await Task.Delay(100);
+            }
+        }
     }
 
     private static async Task<PostgresServer> StartAsync()

@@ -281,11 +281,39 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
 
     private sealed record RawEvent(string Topic, string? Key, string? Value, ulong Lsn, string Position);
 
-    /// <summary>The embedded engine's sink: each batch it delivers is applied before the engine confirms its LSN to the slot.</summary>
+    /// <summary>
+    /// The embedded engine's sink: each batch it delivers is applied before the engine confirms its LSN to the slot.
+    /// The engine hands batches over without waiting for the previous one (its pipeline keeps them in order), so
+    /// this sink chains them: a batch is applied only after the one before it committed, never beside it — two
+    /// commits racing could let an older row image overwrite a newer one, or the checkpoint move backwards.
+    /// </summary>
     private sealed class EmbeddedSink(SyncRunner runner) : IChangeSink
     {
-        public async Task PublishAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellationToken)
+        private readonly object _lock = new();
+        private Task _tail = Task.CompletedTask;
+
+        public Task PublishAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellationToken)
         {
+            lock (_lock)
+            {
+                _tail = ApplyAfterAsync(_tail, records, cancellationToken);
+                return _tail;
+            }
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private async Task ApplyAfterAsync(Task previous, IReadOnlyList<ChangeRecord> records, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await previous;
+            }
+            catch (Exception e)
+            {
+                throw new SinkDeliveryException($"{records.Count} events not applied: an earlier batch failed", e);
+            }
+
             var events = records.Select(r => new RawEvent(
                 r.Topic, r.Key is null ? null : Encoding.UTF8.GetString(r.Key), r.Value is null ? null : Encoding.UTF8.GetString(r.Value), r.Lsn,
                 $"{r.Topic}@{new NpgsqlLogSequenceNumber(r.Lsn)}")).ToList();
@@ -304,7 +332,5 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
                 throw new SinkDeliveryException($"the store did not take {records.Count} events: {e.Message}", e);
             }
         }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

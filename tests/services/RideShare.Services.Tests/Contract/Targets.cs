@@ -19,7 +19,7 @@ public interface IContractTarget
 /// <summary>Starting and stopping a WebApplication for a test class, and the client to reach it.</summary>
 public abstract class WebTarget : IContractTarget
 {
-    private WebApplication? _app;
+    protected WebApplication? App { get; private set; }
 
     public HttpClient Client { get; private set; } = null!;
 
@@ -29,8 +29,8 @@ public abstract class WebTarget : IContractTarget
 
     protected async Task StartAsync(Task<WebApplication> starting)
     {
-        _app = await starting;
-        BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        App = await starting;
+        BaseAddress = new Uri(App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         Client = new HttpClient { BaseAddress = BaseAddress };
         Api = new RideShareClient(Client);
     }
@@ -38,10 +38,11 @@ public abstract class WebTarget : IContractTarget
     protected async Task StopAsync()
     {
         Client?.Dispose();
-        if (_app is not null)
+        if (App is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await App.StopAsync();
+            await App.DisposeAsync();
+            App = null;
         }
     }
 }
