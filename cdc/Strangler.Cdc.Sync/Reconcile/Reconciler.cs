@@ -132,9 +132,12 @@ public sealed class Reconciler(
         return keys.Count;
     }
 
-    /// <summary>The first statement of the transaction: it takes the snapshot, and every commit it sees lies before the position read.</summary>
+    /// <summary>
+    /// The first statement of the transaction: it takes the snapshot, and every commit it sees lies before the position
+    /// read — the insert position, not the write position, which trails commits made with synchronous_commit=off.
+    /// </summary>
     private static async Task<ulong> SnapshotLsnAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        (ulong)(NpgsqlLogSequenceNumber)(await Scalar(connection, "SELECT pg_current_wal_lsn()", cancellationToken))!;
+        (ulong)(NpgsqlLogSequenceNumber)(await Scalar(connection, "SELECT pg_current_wal_insert_lsn()", cancellationToken))!;
 
     private async Task WaitForStoreAsync(ulong lsn, CancellationToken cancellationToken)
     {

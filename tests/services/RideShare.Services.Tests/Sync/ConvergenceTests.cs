@@ -80,7 +80,7 @@ public sealed class ConvergenceTests(SyncedStack stack) : IClassFixture<SyncedSt
         {
             if (await documents.GetAsync(id, CancellationToken.None) is { } document)
             {
-                Assert.True(document.SyncApplied == document.Version, $"passenger {id}: version {document.Version}, changes applied {document.SyncApplied}");
+                Assert.True(document.SyncApplied == document.Version, $"passenger {id}: version {document.Version}, changes applied {document.SyncApplied}, lsn {document.Lsn} snapshot {document.FromSnapshot}; {(await SyncedStack.StatusAsync(stack.Passengers)).GetRawText()}");
             }
         }
     }

@@ -89,12 +89,14 @@ public class SyncedStack : IAsyncLifetime
         {
             await Drivers.StartWebAsync(DriversApp.StartAsync(DriversArgs(), CancellationToken.None));
             _targets.Add(Drivers);
+            await StreamingAsync(Drivers);
         }
 
         if (StartPassengers)
         {
             await Passengers.StartWebAsync(PassengersApp.StartAsync(PassengersArgs(), CancellationToken.None));
             _targets.Add(Passengers);
+            await StreamingAsync(Passengers);
         }
     }
 
@@ -112,13 +114,17 @@ public class SyncedStack : IAsyncLifetime
 
     /// <summary>Legacy's current WAL position: every change committed so far lies before it.</summary>
     public async Task<ulong> LegacyLsnAsync() =>
-        (ulong)await Sql.ScalarAsync<NpgsqlLogSequenceNumber>(LegacyConnectionString, "SELECT pg_current_wal_lsn()");
+        (ulong)await Sql.ScalarAsync<NpgsqlLogSequenceNumber>(LegacyConnectionString, "SELECT pg_current_wal_insert_lsn()");
 
     /// <summary>Waits until <paramref name="service"/> has applied everything committed in legacy so far.</summary>
     public static async Task CaughtUpAsync(ServiceTarget service, ulong lsn, int timeoutMs = 60_000) =>
         await Eventually.TrueAsync(async () => (await StatusAsync(service)).GetProperty("appliedLsn").GetUInt64() >= lsn, $"the service applying legacy up to {lsn}", timeoutMs);
 
     public async Task CaughtUpAsync(ServiceTarget service) => await CaughtUpAsync(service, await LegacyLsnAsync());
+
+    /// <summary>Waits until the service's sync has loaded its snapshot and streams (tests then write knowing what the snapshot held).</summary>
+    public static async Task StreamingAsync(ServiceTarget service) =>
+        await Eventually.TrueAsync(async () => (await StatusAsync(service)).GetProperty("state").GetString() == "streaming", "the sync streaming", 60_000);
 
     public static async Task<JsonElement> StatusAsync(ServiceTarget service) => await service.Client.GetFromJsonAsync<JsonElement>("/sync/status");
 
