@@ -45,19 +45,21 @@ public class SyncedStack : IAsyncLifetime
 
     public static JsonSerializerOptions ContractOptions { get; } = CreateContractOptions();
 
-    /// <summary>Arguments that point a Drivers service at this stack (the CLI and a child process use them too).</summary>
-    public string[] DriversArgs(params string[] extra) =>
+    /// <summary>Arguments that point a Drivers service at this stack, after <paramref name="first"/> (a command and its flags).</summary>
+    public string[] DriversArgs(params string[] first) =>
     [
+        .. first,
         $"--ConnectionStrings:Legacy={LegacyConnectionString}", $"--DriverStore:DataDirectory={DriversFolder.Path}",
         $"--Sync:Slot={SlotName("drivers")}", $"--Sync:Publication={SlotName("drivers")}", "--Sync:HeartbeatIntervalMilliseconds=200",
-        "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning", .. extra,
+        "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning",
     ];
 
-    public string[] PassengersArgs(params string[] extra) =>
+    public string[] PassengersArgs(params string[] first) =>
     [
+        .. first,
         $"--ConnectionStrings:Legacy={LegacyConnectionString}", $"--ConnectionStrings:Passengers={PassengersConnectionString}",
         $"--Sync:Slot={SlotName("passengers")}", $"--Sync:Publication={SlotName("passengers")}", "--Sync:HeartbeatIntervalMilliseconds=200",
-        "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning", .. extra,
+        "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning",
     ];
 
     /// <summary>Slots are per server: each stack names its own.</summary>
