@@ -46,6 +46,7 @@ public static class SyncEndpoints
                 MaxBatchSize = o.MaxBatchSize,
                 KafkaBootstrapServers = o.Kafka.BootstrapServers,
                 KafkaGroupId = o.Kafka.GroupId.Length > 0 ? o.Kafka.GroupId : $"sync-{service}",
+                KafkaSettings = new Dictionary<string, string>(o.Kafka.Settings, StringComparer.Ordinal),
                 KafkaTopics = [.. o.Kafka.Topics],
             }, sp.GetRequiredService<ILoggerFactory>().CreateLogger($"Strangler.Sync.{service}"), sp.GetService<TimeProvider>());
         });

@@ -36,4 +36,7 @@ public sealed class SyncKafkaOptions
 
     /// <summary>Topics; empty: <c>{TopicPrefix}.{table}</c> for each synced table.</summary>
     public List<string> Topics { get; set; } = [];
+
+    /// <summary>Further librdkafka consumer settings by name (e.g. <c>security.protocol</c>, <c>sasl.mechanism</c>, <c>session.timeout.ms</c>).</summary>
+    public Dictionary<string, string> Settings { get; set; } = [];
 }

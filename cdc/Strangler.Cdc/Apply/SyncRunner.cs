@@ -110,7 +110,13 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
     private async Task RunKafkaAsync(CancellationToken cancellationToken)
     {
         var topics = options.KafkaTopics.Count > 0 ? options.KafkaTopics : options.Tables.Select(t => $"{options.TopicPrefix}.{t}").ToList();
-        using var source = new KafkaChangeSource(options.KafkaBootstrapServers, options.KafkaGroupId, topics);
+        using var source = new KafkaChangeSource(options.KafkaBootstrapServers, options.KafkaGroupId, topics, config =>
+        {
+            foreach (var (name, value) in options.KafkaSettings)
+            {
+                config.Set(name, value);
+            }
+        });
         SetState(SyncState.Streaming);
         var backoff = TimeSpan.FromMilliseconds(200);
         while (!cancellationToken.IsCancellationRequested)

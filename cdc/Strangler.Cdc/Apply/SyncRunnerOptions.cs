@@ -33,6 +33,9 @@ public sealed class SyncRunnerOptions
     /// <summary>Kafka consumer group (one per service: its instances share the partitions).</summary>
     public string KafkaGroupId { get; set; } = "";
 
+    /// <summary>Further librdkafka consumer settings (security.protocol, sasl.*, session.timeout.ms, ...).</summary>
+    public Dictionary<string, string> KafkaSettings { get; set; } = [];
+
     /// <summary>Kafka topics; empty: <c>{TopicPrefix}.{table}</c> for each table.</summary>
     public List<string> KafkaTopics { get; set; } = [];
 
