@@ -47,7 +47,7 @@ public static class DriversApp
         builder.AddServiceDefaults();
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(store.Redis);
-        builder.Services.AddSingleton<DriverStore>();
+        builder.Services.AddSingleton(_ => store.CreateStore());
         builder.Services.AddSingleton(TimeProvider.System);
         if (legacy is not null)
         {

@@ -76,7 +76,7 @@ public static class DriversCli
         using var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger);
         var reconciler = new Reconciler(
             legacy.ConnectionString, DriverProjection.Table, "id", row => DriverReconcileStore.Canonical(row, json),
-            new DriverReconcileStore(new DriverStore(store.Redis), json), options, loggerFactory.CreateLogger("RideShare.Drivers.Reconcile"));
+            new DriverReconcileStore(store.CreateStore(), json), options, loggerFactory.CreateLogger("RideShare.Drivers.Reconcile"));
         return await reconciler.RunAsync(repair, cancellationToken);
     }
 

@@ -6,9 +6,13 @@ namespace RideShare.Drivers.Store;
 
 /// <summary>
 /// Drivers in a Redis-protocol store (embedded Garnet, or any Redis/Valkey/Garnet server): reads straight from
-/// the hashes and indexes, every write through <see cref="DriverScript"/>.
+/// the hashes and indexes, every write through <see cref="DriverScript"/>. With <paramref name="commitAof"/> (the
+/// embedded Garnet, whose log is committed only on request) each write is followed by <c>COMMITAOF</c>, which
+/// returns once the append-only log is on disk: nothing is acknowledged — to a client, or to the slot — before it
+/// is durable, and a sync batch costs one log flush, not one per key. An external server's durability is its own
+/// configuration (e.g. Redis <c>appendfsync always</c>).
 /// </summary>
-public sealed class DriverStore(IConnectionMultiplexer redis)
+public sealed class DriverStore(IConnectionMultiplexer redis, bool commitAof = false)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -85,7 +89,13 @@ public sealed class DriverStore(IConnectionMultiplexer redis)
         args.Add(checkpoint ?? "");
         args.Add(deadLetters.Count);
         args.AddRange(deadLetters.Select(d => (RedisValue)d));
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(DriverScript.Text, [], [.. args]))!;
+        var db = Db;
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(DriverScript.Text, [], [.. args]))!;
+        if (commitAof)
+        {
+            await db.ExecuteAsync("COMMITAOF");
+        }
+
         return result.Select(r =>
         {
             var text = r.ToString()!;

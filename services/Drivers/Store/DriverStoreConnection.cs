@@ -26,6 +26,12 @@ public sealed class DriverStoreConnection : IAsyncDisposable
     /// <summary>The Garnet this process hosts, when it hosts one.</summary>
     public EmbeddedGarnet? Garnet { get; }
 
+    /// <summary>True for an embedded Garnet (this process's, or a running service's): writes are followed by COMMITAOF.</summary>
+    public bool IsEmbedded { get; private init; }
+
+    /// <summary>The store's API over this connection.</summary>
+    public DriverStore CreateStore() => new(Redis, IsEmbedded);
+
     /// <summary>Where the store is, for logs ("embedded Garnet at …", "redis at …").</summary>
     public string Description { get; }
 
@@ -45,7 +51,7 @@ public sealed class DriverStoreConnection : IAsyncDisposable
             {
                 var running = await ConnectAsync($"127.0.0.1:{port},connectTimeout=1000,abortConnect=true");
                 logger.LogInformation("The drivers store at {Directory} is served by a running process on port {Port}; using it", directory, port);
-                return new DriverStoreConnection(running, null, $"the embedded Garnet of a running Drivers service (127.0.0.1:{port})");
+                return new DriverStoreConnection(running, null, $"the embedded Garnet of a running Drivers service (127.0.0.1:{port})") { IsEmbedded = true };
             }
             catch (RedisConnectionException)
             {
@@ -59,7 +65,7 @@ public sealed class DriverStoreConnection : IAsyncDisposable
             await File.WriteAllTextAsync(portFile, garnet.Port.ToString(CultureInfo.InvariantCulture));
             var redis = await ConnectAsync(garnet.ConnectionString);
             logger.LogInformation("Drivers store: embedded Garnet on 127.0.0.1:{Port}, data in {Directory}", garnet.Port, directory);
-            return new DriverStoreConnection(redis, garnet, $"embedded Garnet at {directory} (127.0.0.1:{garnet.Port})");
+            return new DriverStoreConnection(redis, garnet, $"embedded Garnet at {directory} (127.0.0.1:{garnet.Port})") { IsEmbedded = true };
         }
         catch
         {
