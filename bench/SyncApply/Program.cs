@@ -22,12 +22,13 @@ using StackExchange.Redis;
 using Strangler.Cdc.Apply;
 using Strangler.Hosting.Postgres;
 
-// Usage: dotnet run -c Release --project bench/SyncApply -- [changes] [latency-seconds] [steady-rate] [steady-seconds]
+// Usage: dotnet run -c Release --project bench/SyncApply -- [changes] [latency-seconds] [steady-rate] [steady-seconds] [all|drivers|passengers]
 var inv = CultureInfo.InvariantCulture;
 var changes = args.Length > 0 ? int.Parse(args[0], inv) : 200_000;
 var latencySeconds = args.Length > 1 ? int.Parse(args[1], inv) : 10;
 var steadyRate = args.Length > 2 ? int.Parse(args[2], inv) : 20_000;
 var steadySeconds = args.Length > 3 ? int.Parse(args[3], inv) : 10;
+var only = args.Length > 4 ? args[4] : "all"; // "drivers" or "passengers": only that store's backlog apply (for profiling)
 var folder = Path.Combine(Path.GetTempPath(), $"strangler-bench-sync-{Guid.NewGuid():N}");
 await using var cluster = await EmbeddedPostgresCluster.StartAsync(new EmbeddedPostgresOptions { DataDirectory = Path.Combine(folder, "pg") }, NullLogger.Instance, CancellationToken.None);
 try
@@ -54,6 +55,13 @@ try
 
     Console.WriteLine("| store | sync apply of the backlog: changes/s | CPU ms per 1k changes | plain loader of the same rows: rows/s | CPU ms per 1k rows | apply ÷ loader (rate) |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+    if (only != "all")
+    {
+        var measured = only == "drivers" ? await drivers.BacklogAsync(changes, InsertDriversAsync) : await passengers.BacklogAsync(changes, InsertPassengersAsync);
+        Console.WriteLine(string.Create(inv, $"| {only} apply only | {measured.Rate:N0} | {measured.CpuMsPer1k:F0} | | | |"));
+        return;
+    }
+
     var driverApply = await drivers.BacklogAsync(changes, InsertDriversAsync);
     var driverLoad = await drivers.MeasureAsync(changes, () => LoadDriversAsync(legacy, Path.Combine(folder, "drivers-baseline")));
     Console.WriteLine(Row("Drivers (Garnet)", driverApply, driverLoad));
@@ -219,6 +227,7 @@ internal sealed class Bench(string name, string legacy, int postmaster, Func<str
 
         var end = await InsertLsnAsync();
         var cpu = Cpu.Now(postmaster);
+        var (allocated, gcs, pause) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.GetTotalPauseDuration());
         var watch = Stopwatch.StartNew();
         await StartAsync();
         var runner = _app!.Services.GetRequiredService<SyncRunner>();
@@ -233,6 +242,9 @@ internal sealed class Bench(string name, string legacy, int postmaster, Func<str
         {
             throw new InvalidOperationException($"{name}: applied {runner.Status.EventsApplied} of {changes}");
         }
+
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name} backlog: {(GC.GetTotalAllocatedBytes() - allocated) / changes:N0} bytes allocated per change, {GC.CollectionCount(0) - gcs} collections, {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:N0} ms paused in {watch.Elapsed.TotalMilliseconds:N0} ms"));
 
         return new Measured(changes / watch.Elapsed.TotalSeconds, used.TotalMilliseconds / (changes / 1000.0));
     }

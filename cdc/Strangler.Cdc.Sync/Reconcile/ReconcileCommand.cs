@@ -87,13 +87,3 @@ public static class ReconcileCommand
         }
     }
 }
-
-/// <summary>A bad command line: reported as one line, exit code 1.</summary>
-public sealed class ServiceCommandException(string message) : Exception(message);
-
-/// <summary>The failures a service's command reports as one line rather than a stack trace.</summary>
-public static class ServiceCommandErrors
-{
-    public static bool IsOneLine(Exception e) => e is ServiceCommandException or Strangler.Hosting.Postgres.PostgresBinariesNotFoundException
-        or Npgsql.NpgsqlException or Microsoft.Extensions.Options.OptionsValidationException or Strangler.Cdc.Capture.CdcConfigurationException;
-}

@@ -58,7 +58,8 @@ public static class DebeziumEventReader
         Dictionary<string, object?>? keyRow = null;
         if (key is not null)
         {
-            var keyPayload = Unwrap(key, position, out var keySchema);
+            using var keyDocument = Parse(key);
+            var keyPayload = Unwrap(keyDocument, position, out var keySchema);
             keyRow = keySchema is { } ks ? Struct(keyPayload, ks, "key", position) : LooseRow(keyPayload, "key", position);
         }
 
@@ -67,7 +68,8 @@ public static class DebeziumEventReader
             return new DebeziumChange(ChangeOperation.Tombstone, keyRow, null, null, null);
         }
 
-        var payload = Unwrap(value, position, out var valueSchema);
+        using var valueDocument = Parse(value);
+        var payload = Unwrap(valueDocument, position, out var valueSchema);
         if (payload.ValueKind != JsonValueKind.Object)
         {
             throw new MalformedEventException("the value payload is not a JSON object", position);
@@ -112,10 +114,15 @@ public static class DebeziumEventReader
         return new DebeziumChange(operation, keyRow, before, after, source);
     }
 
-    private static JsonElement Unwrap(string json, string position, out JsonElement? schema)
+    private static JsonDocument Parse(string json) => JsonDocument.Parse(json, ParseOptions);
+
+    /// <summary>
+    /// The payload and schema of a parsed event. The elements live as long as <paramref name="document"/>: every value
+    /// that outlives the read (structs, arrays, maps, loose values) is cloned where it is decoded.
+    /// </summary>
+    private static JsonElement Unwrap(JsonDocument document, string position, out JsonElement? schema)
     {
-        using var document = JsonDocument.Parse(json, ParseOptions);
-        var root = document.RootElement.Clone();
+        var root = document.RootElement;
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("schema", out var s) && root.TryGetProperty("payload", out var payload)
             && root.EnumerateObject().Count() == 2)
         {

@@ -142,27 +142,7 @@ public static class DriversApi
         long id, DriverStatusRequest request, RideShareDbContext db, TimeProvider time, HttpRequest http, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        DriverStatus? newStatus = null;
-        if (request.Status is not null)
-        {
-            var parsed = errors.Status<DriverStatus>("status", request.Status);
-            if (parsed == DriverStatus.OnTrip)
-            {
-                errors.Add("status", "on_trip is set by trip assignment, not by the driver: use offline or available.");
-            }
-            else
-            {
-                newStatus = parsed;
-            }
-        }
-
-        var location = errors.Point("location", request.Location, required: false);
-        if (request.Status is null && request.Location is null)
-        {
-            errors.Add("status", "Send a status, a location, or both.");
-        }
-
-        if (errors.Any)
+        if (DriverStatusChange.Validate(request, errors) is not { } change)
         {
             return errors.ToProblem();
         }
@@ -173,24 +153,24 @@ public static class DriversApi
             return problem!;
         }
 
-        if (newStatus is not null && driver.Status == DriverStatus.OnTrip)
+        if (change.RefuseFor(id, driver.Status) is { } onTrip)
         {
-            return ApiProblems.Conflict($"driver {id} is on a trip: the status changes when the trip is completed or cancelled.");
+            return onTrip;
         }
 
         var now = Clock.Now(time);
-        if (location is not null)
+        if (change.Location is { } location)
         {
             driver.Latitude = location.Latitude;
             driver.Longitude = location.Longitude;
             driver.LocationUpdatedAt = now;
         }
 
-        if (newStatus is { } status)
+        if (change.Status is { } status)
         {
             if (status == DriverStatus.Available && driver.Latitude is null)
             {
-                errors.Add("location", "location is required to become available: riders are matched by position.");
+                errors.Add("location", DriverStatusChange.AvailableNeedsLocation);
                 return errors.ToProblem();
             }
 

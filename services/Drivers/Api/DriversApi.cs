@@ -132,27 +132,7 @@ public static class DriversApi
         }
 
         var errors = new ValidationErrors();
-        DriverStatus? newStatus = null;
-        if (request.Status is not null)
-        {
-            var parsed = errors.Status<DriverStatus>("status", request.Status);
-            if (parsed == DriverStatus.OnTrip)
-            {
-                errors.Add("status", "on_trip is set by trip assignment, not by the driver: use offline or available.");
-            }
-            else
-            {
-                newStatus = parsed;
-            }
-        }
-
-        var location = errors.Point("location", request.Location, required: false);
-        if (request.Status is null && request.Location is null)
-        {
-            errors.Add("status", "Send a status, a location, or both.");
-        }
-
-        if (errors.Any)
+        if (DriverStatusChange.Validate(request, errors) is not { } change)
         {
             return errors.ToProblem();
         }
@@ -163,23 +143,23 @@ public static class DriversApi
             return problem!;
         }
 
-        if (newStatus is not null && driver.Status == DriverStatus.OnTrip)
+        if (change.RefuseFor(id, driver.Status) is { } onTrip)
         {
-            return ApiProblems.Conflict($"driver {id} is on a trip: the status changes when the trip is completed or cancelled.");
+            return onTrip;
         }
 
         var now = Clock.Now(time);
         var updated = driver;
-        if (location is not null)
+        if (change.Location is { } location)
         {
             updated = updated with { Latitude = location.Latitude, Longitude = location.Longitude, LocationUpdatedAt = now };
         }
 
-        if (newStatus is { } status)
+        if (change.Status is { } status)
         {
             if (status == DriverStatus.Available && updated.Latitude is null)
             {
-                errors.Add("location", "location is required to become available: riders are matched by position.");
+                errors.Add("location", DriverStatusChange.AvailableNeedsLocation);
                 return errors.ToProblem();
             }
 
