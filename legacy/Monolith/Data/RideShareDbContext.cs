@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using RideShare.Contracts.Drivers;
 using RideShare.Contracts.Values;
 
 namespace RideShare.Monolith.Data;
@@ -16,6 +17,7 @@ public sealed class RideShareDbContext(DbContextOptions<RideShareDbContext> opti
     public DbSet<Driver> Drivers => Set<Driver>();
     public DbSet<Passenger> Passengers => Set<Passenger>();
     public DbSet<Trip> Trips => Set<Trip>();
+    public DbSet<DriverReservation> DriverReservations => Set<DriverReservation>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -51,6 +53,13 @@ public sealed class RideShareDbContext(DbContextOptions<RideShareDbContext> opti
             trip.Ignore(t => t.Dropoff);
             trip.HasOne(t => t.Passenger).WithMany().HasForeignKey(t => t.PassengerId);
             trip.HasOne(t => t.Driver).WithMany().HasForeignKey(t => t.DriverId);
+        });
+
+        modelBuilder.Entity<DriverReservation>(reservation =>
+        {
+            reservation.ToTable("driver_reservations");
+            reservation.HasKey(r => r.Key);
+            reservation.Property(r => r.State).HasConversion(v => StatusNames.ToName(v), v => StatusNames.Parse<ReservationState>(v));
         });
 
         // Columns are snake_case, as the migrations create them.

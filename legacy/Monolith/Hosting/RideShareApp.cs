@@ -44,6 +44,7 @@ public static class RideShareApp
         app.UseServiceDefaults();
         app.MapDefaultEndpoints();
         app.MapDriversApi();
+        app.MapReservationsApi();
         app.MapPassengersApi();
         app.MapTripsApi();
         return app;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Npgsql;
 using RideShare.Monolith.Migrations;
-using RideShare.Monolith.Pricing;
+using RideShare.Contracts.Pricing;
 using RideShare.Monolith.Seeding;
 using Serilog;
 using Strangler.Hosting.Postgres;

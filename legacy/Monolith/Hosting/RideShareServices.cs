@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 using RideShare.Contracts.Http;
 using RideShare.Monolith.Data;
-using RideShare.Monolith.Pricing;
+using RideShare.Contracts.Pricing;
 using Strangler.Hosting.Postgres;
 using Strangler.Hosting.ServiceDefaults;
 

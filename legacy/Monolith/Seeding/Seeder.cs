@@ -4,7 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using RideShare.Contracts.Values;
 using RideShare.Monolith.Data;
-using RideShare.Monolith.Pricing;
+using RideShare.Contracts.Pricing;
 
 namespace RideShare.Monolith.Seeding;
 

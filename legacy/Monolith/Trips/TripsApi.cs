@@ -1,11 +1,13 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using RideShare.Contracts.Drivers;
 using RideShare.Contracts.Http;
 using RideShare.Contracts.Values;
 using RideShare.Monolith.Data;
+using RideShare.Monolith.Drivers;
 using RideShare.Monolith.Http;
-using RideShare.Monolith.Pricing;
+using RideShare.Contracts.Pricing;
 
 namespace RideShare.Monolith.Trips;
 
@@ -77,10 +79,10 @@ public static class TripsApi
             return ActiveTripConflict(passengerId);
         }
 
-        var driver = await NearestAvailableDriverAsync(db, pickup!, cancellationToken);
+        var driver = await DriverMatching.NearestAvailableDriverAsync(db, pickup!, cancellationToken);
         if (driver is null)
         {
-            return ApiProblems.Conflict("No driver is available near the pickup right now; try again shortly.");
+            return ApiProblems.Conflict(Reservations.NoDriverAvailable);
         }
 
         var now = Clock.Now(time);
@@ -286,25 +288,6 @@ public static class TripsApi
 
         http.HttpContext.Response.Headers.ETag = ETags.Format(trip.Version);
         return TypedResults.Ok(TripResponse.From(trip));
-    }
-
-    /// <summary>
-    /// The closest available driver to <paramref name="pickup"/>, row-locked for this transaction. SKIP LOCKED
-    /// lets concurrent requests each take a different driver instead of queueing on the same one; a locked
-    /// row re-checks status after the lock, so no driver is ever assigned twice.
-    /// </summary>
-    private static async Task<Driver?> NearestAvailableDriverAsync(RideShareDbContext db, GeoPoint pickup, CancellationToken cancellationToken)
-    {
-        var lat = (double)pickup.Latitude;
-        var lng = (double)pickup.Longitude;
-        var candidates = await db.Drivers.FromSql($"""
-            SELECT * FROM drivers
-            WHERE status = 'available'
-            ORDER BY power((latitude::float8 - {lat}), 2) + power((longitude::float8 - {lng}) * cos(radians({lat})), 2), id
-            LIMIT 1
-            FOR UPDATE SKIP LOCKED
-            """).ToListAsync(cancellationToken);
-        return candidates.FirstOrDefault();
     }
 
     private static ProblemHttpResult ActiveTripConflict(long passengerId) =>

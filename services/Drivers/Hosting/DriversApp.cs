@@ -62,6 +62,7 @@ public static class DriversApp
         app.MapDefaultEndpoints();
         app.MapSync();
         app.MapDriversApi();
+        app.MapReservationsApi();
         return app;
     }
 

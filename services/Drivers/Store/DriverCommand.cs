@@ -10,3 +10,10 @@ namespace RideShare.Drivers.Store;
 /// </summary>
 public sealed record DriverCommand(
     char Op, long Id, ulong? Lsn, int? ExpectedVersion, bool CheckUnique, DriverRecord? Record, string? DeadLetter = null);
+
+/// <summary>
+/// A hash written together with a script's commands (see <c>DriverScript</c>): only when <see cref="GuardKey"/>'s
+/// <c>state</c> field equals <see cref="GuardState"/> (null: the guard key must not exist), and only when every
+/// command applied.
+/// </summary>
+public sealed record GuardedRecord(string GuardKey, string? GuardState, string Key, IReadOnlyList<(string Field, string Value)> Fields);

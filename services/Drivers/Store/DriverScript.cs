@@ -18,7 +18,11 @@ namespace RideShare.Drivers.Store;
 /// </summary>
 internal static class DriverScript
 {
-    // ARGV: n, then n commands, then the checkpoint ('' for none), then m and m dead letters.
+    // ARGV: a guarded record (guard key, the state the guard's 'state' field must have — '' for "the guard key does
+    // not exist" —, the record's key ('' for none), r and r field/value pairs), then n, then n commands, then the
+    // checkpoint ('' for none), then m and m dead letters. A guard that does not hold changes nothing and returns
+    // { 'G' }; the record is written only when every command returned 1 (so a reservation and its driver change
+    // together or not at all).
     // A command: op, id, lsn ('' for API writes), expected version ('' none), check uniqueness ('1'/'0'),
     // dead letter to store if the command cannot be applied ('' none), field count, field/value pairs.
     // Ops: 'S' snapshot put, 'P' put (a streamed change, or an API write), 'C' create (the script assigns the id),
@@ -148,9 +152,19 @@ internal static class DriverScript
           if exists or lsn ~= '' then return 1 end
           return -1
         end
+        local guard, guardState, recordKey = ARGV[1], ARGV[2], ARGV[3]
+        local record = {}
+        for k = 1, tonumber(ARGV[4]) * 2 do record[k] = ARGV[4 + k] end
+        if guard ~= '' then
+          local state = redis.call('HGET', guard, 'state')
+          if (guardState == '' and present(state)) or (guardState ~= '' and state ~= guardState) then return { 'G' } end
+        end
         local results = {}
-        local i = 2
-        for c = 1, tonumber(ARGV[1]) do
+        local all = true
+        local i = 5 + #record
+        local n = tonumber(ARGV[i])
+        i = i + 1
+        for c = 1, n do
           local op, id, lsn, expected, check, dead = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
           local count = tonumber(ARGV[i + 6])
           local pairs = {}
@@ -165,7 +179,9 @@ internal static class DriverScript
           local code
           if op == 'D' then code = del(id, lsn, expected) else code = put(op, id, lsn, expected, check, dead, pairs) end
           results[c] = tostring(code) .. ':' .. id
+          if code ~= 1 then all = false end
         end
+        if recordKey ~= '' and all then redis.call('HSET', recordKey, unpack(record)) end
         if maxid > startid then redis.call('SET', 'drivers:nextid', tostring(maxid)) end
         if ARGV[i] ~= '' then redis.call('SET', 'sync:checkpoint', ARGV[i]) end
         local m = tonumber(ARGV[i + 1])

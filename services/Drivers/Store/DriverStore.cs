@@ -54,21 +54,49 @@ public sealed class DriverStore(IConnectionMultiplexer redis, bool commitAof = f
         return ordered.Select((id, i) => (id, hashes[i])).ToList();
     }
 
-    /// <summary>The id of the nearest available driver within <paramref name="radiusKm"/>, or null.</summary>
-    public async Task<long?> NearestAvailableAsync(decimal latitude, decimal longitude, double radiusKm)
-    {
-        var found = await Db.GeoSearchAsync("drivers:available", (double)longitude, (double)latitude, new GeoSearchCircle(radiusKm, GeoUnit.Kilometers), 1, true, Order.Ascending);
-        return found.Length == 0 ? null : long.Parse(found[0].Member.ToString(), Inv);
-    }
-
     public async Task<(DriverWriteOutcome Outcome, long Id)> WriteAsync(DriverCommand command) =>
         (await ApplyAsync([command], null, []))[0];
 
     /// <summary>Runs <paramref name="commands"/>, stores <paramref name="checkpoint"/> and <paramref name="deadLetters"/>, all in one script.</summary>
     public async Task<IReadOnlyList<(DriverWriteOutcome Outcome, long Id)>> ApplyAsync(
-        IReadOnlyList<DriverCommand> commands, string? checkpoint, IReadOnlyList<string> deadLetters)
+        IReadOnlyList<DriverCommand> commands, string? checkpoint, IReadOnlyList<string> deadLetters) =>
+        (await RunAsync(null, commands, checkpoint, deadLetters))!;
+
+    /// <summary>
+    /// Runs <paramref name="commands"/> only if <paramref name="record"/>'s guard holds, and writes its record only if
+    /// every command applied — one script. Null when the guard did not hold (nothing changed).
+    /// </summary>
+    public Task<IReadOnlyList<(DriverWriteOutcome Outcome, long Id)>?> WriteGuardedAsync(GuardedRecord record, params DriverCommand[] commands) =>
+        RunAsync(record, commands, null, []);
+
+    public async Task<Dictionary<string, string>?> RecordAsync(string key)
     {
-        var args = new List<RedisValue>(commands.Count * 40) { commands.Count };
+        var hash = await Db.HashGetAllAsync(key);
+        return hash.Length == 0 ? null : hash.ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
+    }
+
+    /// <summary>The available drivers nearest to a point, closest first (up to <paramref name="count"/>).</summary>
+    public async Task<IReadOnlyList<long>> NearestAvailableIdsAsync(decimal latitude, decimal longitude, int count)
+    {
+        var found = await Db.GeoSearchAsync(
+            "drivers:available", (double)longitude, (double)latitude, new GeoSearchCircle(20_000, GeoUnit.Kilometers), count, true, Order.Ascending, GeoRadiusOptions.None);
+        return found.Select(f => long.Parse(f.Member.ToString(), Inv)).ToList();
+    }
+
+    private async Task<IReadOnlyList<(DriverWriteOutcome Outcome, long Id)>?> RunAsync(
+        GuardedRecord? record, IReadOnlyList<DriverCommand> commands, string? checkpoint, IReadOnlyList<string> deadLetters)
+    {
+        var args = new List<RedisValue>(commands.Count * 40 + 8)
+        {
+            record?.GuardKey ?? "", record?.GuardState ?? "", record?.Key ?? "", record?.Fields.Count ?? 0,
+        };
+        foreach (var (field, value) in record?.Fields ?? [])
+        {
+            args.Add(field);
+            args.Add(value);
+        }
+
+        args.Add(commands.Count);
         foreach (var c in commands)
         {
             args.Add(c.Op.ToString());
@@ -94,6 +122,11 @@ public sealed class DriverStore(IConnectionMultiplexer redis, bool commitAof = f
         if (commitAof)
         {
             await db.ExecuteAsync("COMMITAOF");
+        }
+
+        if (result.Length == 1 && result[0].ToString() == "G")
+        {
+            return null;
         }
 
         return result.Select(r =>

@@ -1,6 +1,6 @@
 using RideShare.Contracts.Values;
 using RideShare.Monolith.Data;
-using RideShare.Monolith.Pricing;
+using RideShare.Contracts.Pricing;
 
 namespace RideShare.Monolith.Tests.Pricing;
 

@@ -1,6 +1,6 @@
 using Npgsql;
 using RideShare.Monolith.Migrations;
-using RideShare.Monolith.Pricing;
+using RideShare.Contracts.Pricing;
 using RideShare.Monolith.Seeding;
 using Strangler.Testing;
 

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using RideShare.Contracts.Values;
 using RideShare.Monolith.Data;
-using RideShare.Monolith.Pricing;
+using RideShare.Contracts.Pricing;
 using static Strangler.Testing.RideShareClient;
 
 namespace RideShare.Monolith.Tests.Trips;

@@ -1,7 +1,6 @@
 using RideShare.Contracts.Values;
-using RideShare.Monolith.Data;
 
-namespace RideShare.Monolith.Pricing;
+namespace RideShare.Contracts.Pricing;
 
 /// <summary>Route distance and fares, in decimal arithmetic (money is never floating point).</summary>
 public static class FareCalculator

@@ -1,4 +1,4 @@
-namespace RideShare.Monolith.Pricing;
+namespace RideShare.Contracts.Pricing;
 
 /// <summary>Fare tariff, bound from the <c>Pricing</c> configuration section.</summary>
 public sealed class PricingOptions
