@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RideShare.Contracts.Drivers;
 using RideShare.Contracts.Http;
+using RideShare.Contracts.Trips;
 using RideShare.Contracts.Values;
 using RideShare.Monolith.Data;
 using RideShare.Monolith.Drivers;
@@ -17,8 +18,7 @@ namespace RideShare.Monolith.Trips;
 /// </summary>
 public static class TripsApi
 {
-    private const string Resource = "trip";
-    private const int MaxWaypoints = 10;
+    private const string Resource = TripRules.Resource;
 
     public static IEndpointRouteBuilder MapTripsApi(this IEndpointRouteBuilder app)
     {
@@ -37,37 +37,12 @@ public static class TripsApi
         HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        if (request.PassengerId is not > 0)
-        {
-            errors.Add("passengerId", "passengerId is required.");
-        }
-
-        var pickup = errors.Point("pickup", request.Pickup, required: true);
-        var dropoff = errors.Point("dropoff", request.Dropoff, required: true);
-        var waypoints = new List<GeoPoint>();
-        if (request.Waypoints is { Count: > MaxWaypoints })
-        {
-            errors.Add("waypoints", $"At most {MaxWaypoints} waypoints.");
-        }
-        else if (request.Waypoints is not null)
-        {
-            for (var i = 0; i < request.Waypoints.Count; i++)
-            {
-                if (errors.Point($"waypoints[{i}]", request.Waypoints[i], required: true) is { } point)
-                {
-                    waypoints.Add(point);
-                }
-            }
-        }
-
-        var pickupAddress = errors.OptionalText("pickupAddress", request.PickupAddress, 300);
-        var dropoffAddress = errors.OptionalText("dropoffAddress", request.DropoffAddress, 300);
-        if (errors.Any)
+        if (TripFields.Validate(request, errors) is not { } fields)
         {
             return errors.ToProblem();
         }
 
-        var passengerId = request.PassengerId!.Value;
+        var passengerId = fields.PassengerId;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (!await db.Passengers.AnyAsync(p => p.Id == passengerId, cancellationToken))
         {
@@ -79,7 +54,7 @@ public static class TripsApi
             return ActiveTripConflict(passengerId);
         }
 
-        var driver = await DriverMatching.NearestAvailableDriverAsync(db, pickup!, cancellationToken);
+        var driver = await DriverMatching.NearestAvailableDriverAsync(db, fields.Pickup, cancellationToken);
         if (driver is null)
         {
             return ApiProblems.Conflict(Reservations.NoDriverAvailable);
@@ -95,14 +70,14 @@ public static class TripsApi
             PassengerId = passengerId,
             DriverId = driver.Id,
             Status = TripStatus.Assigned,
-            PickupLatitude = pickup!.Latitude,
-            PickupLongitude = pickup.Longitude,
-            PickupAddress = pickupAddress,
-            DropoffLatitude = dropoff!.Latitude,
-            DropoffLongitude = dropoff.Longitude,
-            DropoffAddress = dropoffAddress,
-            Waypoints = waypoints,
-            DistanceKm = FareCalculator.RouteDistanceKm(pickup, waypoints, dropoff),
+            PickupLatitude = fields.Pickup.Latitude,
+            PickupLongitude = fields.Pickup.Longitude,
+            PickupAddress = fields.PickupAddress,
+            DropoffLatitude = fields.Dropoff.Latitude,
+            DropoffLongitude = fields.Dropoff.Longitude,
+            DropoffAddress = fields.DropoffAddress,
+            Waypoints = [.. fields.Waypoints],
+            DistanceKm = FareCalculator.RouteDistanceKm(fields.Pickup, fields.Waypoints, fields.Dropoff),
             Currency = pricing.Value.Currency,
             RequestedAt = now,
             Version = 1,
@@ -119,7 +94,7 @@ public static class TripsApi
         }
 
         response.Headers.ETag = ETags.Format(trip.Version);
-        return TypedResults.Created($"/api/trips/{trip.Id}", TripResponse.From(trip));
+        return TypedResults.Created($"/api/trips/{trip.Id}", TripMapping.ToResponse(trip));
     }
 
     public static async Task<Results<Ok<PageResponse<TripResponse>>, ValidationProblem>> ListTrips(
@@ -152,7 +127,7 @@ public static class TripsApi
 
         var total = await query.LongCountAsync(cancellationToken);
         var items = await query.OrderBy(t => t.Id).Skip(paging.Skip).Take(paging.PageSize).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new PageResponse<TripResponse>(items.Select(TripResponse.From).ToList(), paging.Page, paging.PageSize, total));
+        return TypedResults.Ok(new PageResponse<TripResponse>(items.Select(TripMapping.ToResponse).ToList(), paging.Page, paging.PageSize, total));
     }
 
     public static async Task<Results<Ok<TripResponse>, ProblemHttpResult>> GetTrip(
@@ -165,16 +140,16 @@ public static class TripsApi
         }
 
         response.Headers.ETag = ETags.Format(trip.Version);
-        return TypedResults.Ok(TripResponse.From(trip));
+        return TypedResults.Ok(TripMapping.ToResponse(trip));
     }
 
     public static Task<Results<Ok<TripResponse>, ValidationProblem, ProblemHttpResult>> StartTrip(
         long id, RideShareDbContext db, TimeProvider time, HttpRequest http, CancellationToken cancellationToken) =>
         TransitionAsync(id, db, time, http, (trip, _, errors) =>
         {
-            if (trip.Status != TripStatus.Assigned)
+            if (TripRules.RefuseStart(id, trip.Status) is { } refused)
             {
-                return ApiProblems.Conflict($"trip {id} is {StatusNames.ToName(trip.Status)}: only an assigned trip can start.");
+                return refused;
             }
 
             trip.Status = TripStatus.InProgress;
@@ -187,15 +162,15 @@ public static class TripsApi
         HttpRequest http, CancellationToken cancellationToken) =>
         TransitionAsync(id, db, time, http, (trip, driver, errors) =>
         {
-            if (request?.Rating is { } r && r is < 1 or > 5)
+            TripRules.ValidateRating(request, errors);
+            if (errors.Any)
             {
-                errors.Add("rating", "rating must be a whole number from 1 to 5.");
                 return null;
             }
 
-            if (trip.Status != TripStatus.InProgress)
+            if (TripRules.RefuseComplete(id, trip.Status) is { } refused)
             {
-                return ApiProblems.Conflict($"trip {id} is {StatusNames.ToName(trip.Status)}: only a trip in progress can complete.");
+                return refused;
             }
 
             var now = Clock.Now(time);
@@ -226,9 +201,9 @@ public static class TripsApi
                 return null;
             }
 
-            if (trip.Status != TripStatus.Assigned)
+            if (TripRules.RefuseCancel(id, trip.Status) is { } refused)
             {
-                return ApiProblems.Conflict($"trip {id} is {StatusNames.ToName(trip.Status)}: only an assigned trip can be cancelled.");
+                return refused;
             }
 
             trip.Status = TripStatus.Cancelled;
@@ -287,9 +262,8 @@ public static class TripsApi
         }
 
         http.HttpContext.Response.Headers.ETag = ETags.Format(trip.Version);
-        return TypedResults.Ok(TripResponse.From(trip));
+        return TypedResults.Ok(TripMapping.ToResponse(trip));
     }
 
-    private static ProblemHttpResult ActiveTripConflict(long passengerId) =>
-        ApiProblems.Conflict($"passenger {passengerId} already has an active trip; complete or cancel it first.");
+    private static ProblemHttpResult ActiveTripConflict(long passengerId) => TripRules.ActiveTripConflict(passengerId);
 }
