@@ -76,6 +76,15 @@ public sealed class ChangeRow(IReadOnlyDictionary<string, object?> values, strin
         var other => throw Wrong(column, other, "a date"),
     };
 
+    /// <summary>A UUID, from io.debezium.data.Uuid or its text.</summary>
+    public Guid Uuid(string column) => Value(column) switch
+    {
+        Guid g => g,
+        string s when System.Guid.TryParseExact(s, "D", out var g) => g,
+        null => throw Missing(column),
+        var other => throw Wrong(column, other, "a UUID"),
+    };
+
     public DateTimeOffset Timestamp(string column) => OptionalTimestamp(column) ?? throw Missing(column);
 
     /// <summary>An instant, from ZonedTimestamp text or a Timestamp/MicroTimestamp (read as UTC).</summary>

@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using RideShare.Drivers.Hosting;
 using RideShare.Monolith.Hosting;
 using RideShare.Passengers.Hosting;
+using RideShare.Trips.Hosting;
+using System.Net.Http.Json;
 
 namespace RideShare.Services.Tests.Contract;
 
@@ -108,3 +110,110 @@ public sealed class DriversServiceContract(DriversServiceTarget target) : Driver
 public sealed class MonolithPassengersContract(MonolithTarget target) : PassengersContract(target), IClassFixture<MonolithTarget>;
 
 public sealed class PassengersServiceContract(PassengersServiceTarget target) : PassengersContract(target), IClassFixture<PassengersServiceTarget>;
+
+/// <summary>
+/// The Trips service owning trips, behind the real strangler proxy: the proxy routes /api/trips to the service and
+/// everything else to the monolith, and the service reaches drivers and passengers through the proxy (its gateway),
+/// as in a migration. Clients talk to the proxy.
+/// </summary>
+public class TripsServiceTarget : IContractTarget, IAsyncLifetime
+{
+    public const string AdminToken = "trips-target-admin-token-0123456789";
+    private readonly PostgresDatabase _legacy = new();
+    private readonly PostgresDatabase _trips = new();
+    private readonly TempDirectory _routes = new();
+    private readonly List<WebApplication> _apps = [];
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public RideShareClient Api { get; private set; } = null!;
+
+    public HttpClient Admin { get; private set; } = null!;
+
+    public Uri ProxyAddress { get; private set; } = null!;
+
+    public Uri MonolithAddress { get; private set; } = null!;
+
+    public Uri TripsAddress { get; private set; } = null!;
+
+    public WebApplication Trips => _apps[^1];
+
+    public string TripsConnectionString => _trips.ConnectionString;
+
+    /// <summary>Where the Trips service reaches drivers and passengers; the proxy unless a test puts something in between.</summary>
+    protected virtual Uri Gateway(Uri proxy) => proxy;
+
+    protected virtual IEnumerable<string> TripsArgs => [];
+
+    public virtual async Task InitializeAsync()
+    {
+        await _legacy.InitializeAsync();
+        await _trips.InitializeAsync();
+        var monolith = await RideShareApp.StartAsync(
+            [$"--ConnectionStrings:RideShare={_legacy.ConnectionString}", "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning"], CancellationToken.None);
+        _apps.Add(monolith);
+        MonolithAddress = Address(monolith);
+        var proxy = await Strangler.Proxy.Hosting.ProxyApp.StartAsync(
+        [
+            $"--Proxy:LegacyUrl={MonolithAddress}", "--Proxy:Listen=http://127.0.0.1:0", "--Proxy:Admin:Listen=http://127.0.0.1:0",
+            $"--Proxy:Admin:Token={AdminToken}", $"--Proxy:Store:FilePath={System.IO.Path.Combine(_routes.Path, "routes.json")}",
+            "--Proxy:Health:IntervalMilliseconds=100", "--Log:MinimumLevel=Warning",
+        ], CancellationToken.None);
+        _apps.Add(proxy);
+        var endpoints = proxy.Services.GetRequiredService<Strangler.Proxy.Hosting.ProxyEndpoints>();
+        ProxyAddress = endpoints.PublicAddress;
+        Admin = new HttpClient { BaseAddress = endpoints.AdminAddress };
+        Admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+        await StartTripsAsync();
+        var route = await Admin.PutAsJsonAsync("/admin/routes/trips", new { path = "/api/trips/{**rest}", destinations = new[] { TripsAddress.ToString() }, stage = "service" });
+        Assert.True(route.IsSuccessStatusCode, $"PUT route trips: {(int)route.StatusCode} {await route.Content.ReadAsStringAsync()}");
+        Client = new HttpClient { BaseAddress = ProxyAddress };
+        Api = new RideShareClient(Client);
+    }
+
+    /// <summary>Starts (or starts again, on the same database) the Trips service.</summary>
+    public async Task StartTripsAsync(params string[] extra)
+    {
+        var trips = await TripsApp.StartAsync(
+        [
+            "--Sync:Enabled=false", $"--ConnectionStrings:Trips={_trips.ConnectionString}", $"--Services:Gateway={Gateway(ProxyAddress)}",
+            "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning", .. TripsArgs, .. extra,
+        ], CancellationToken.None);
+        _apps.Add(trips);
+        TripsAddress = Address(trips);
+    }
+
+    public async Task StopTripsAsync()
+    {
+        var trips = _apps[^1];
+        _apps.RemoveAt(_apps.Count - 1);
+        await trips.StopAsync();
+        await trips.DisposeAsync();
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        Client?.Dispose();
+        Admin?.Dispose();
+        foreach (var app in Enumerable.Reverse(_apps))
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+
+        _routes.Dispose();
+        await _trips.DisposeAsync();
+        await _legacy.DisposeAsync();
+    }
+
+    private static Uri Address(WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+}
+
+public sealed class MonolithTripsContract(MonolithTarget target) : TripsContract(target), IClassFixture<MonolithTarget>;
+
+public sealed class TripsServiceContract(TripsServiceTarget target) : TripsContract(target), IClassFixture<TripsServiceTarget>;
+
+public sealed class MonolithTripAssignmentConcurrency(MonolithTarget target) : TripAssignmentConcurrencyContract(target), IClassFixture<MonolithTarget>;
+
+public sealed class TripsServiceTripAssignmentConcurrency(TripsServiceTarget target) : TripAssignmentConcurrencyContract(target), IClassFixture<TripsServiceTarget>;

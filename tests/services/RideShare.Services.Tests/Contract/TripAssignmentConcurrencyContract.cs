@@ -1,10 +1,10 @@
 using System.Net;
 using static Strangler.Testing.RideShareClient;
 
-namespace RideShare.Monolith.Tests.Trips;
+namespace RideShare.Services.Tests.Contract;
 
 /// <summary>Many riders, few drivers, all at once: no driver may end up on two trips.</summary>
-public sealed class TripAssignmentConcurrencyTests(MonolithApp app) : IClassFixture<MonolithApp>
+public abstract class TripAssignmentConcurrencyContract(IContractTarget target)
 {
     [Theory]
     [InlineData(1)]
@@ -16,20 +16,20 @@ public sealed class TripAssignmentConcurrencyTests(MonolithApp app) : IClassFixt
         var drivers = new HashSet<long>();
         for (var i = 0; i < 10; i++)
         {
-            drivers.Add(await app.Api.CreateAvailableDriverAsync(lat + (i * 0.001m), lng));
+            drivers.Add(await target.Api.CreateAvailableDriverAsync(lat + (i * 0.001m), lng));
         }
 
         var passengers = new List<long>();
         for (var i = 0; i < 50; i++)
         {
-            passengers.Add(await app.Api.CreatePassengerAsync());
+            passengers.Add(await target.Api.CreatePassengerAsync());
         }
 
         using var start = new SemaphoreSlim(0);
         var requests = passengers.Select(async p =>
         {
             await start.WaitAsync();
-            return await app.Api.RequestTripAsync(p, lat, lng);
+            return await target.Api.RequestTripAsync(p, lat, lng);
         }).ToList();
         start.Release(passengers.Count);
         var responses = await Task.WhenAll(requests);
@@ -47,8 +47,8 @@ public sealed class TripAssignmentConcurrencyTests(MonolithApp app) : IClassFixt
         Assert.Equal(10, assigned.Distinct().Count());
         foreach (var driver in drivers)
         {
-            Assert.Equal("on_trip", (await app.Api.GetAsync($"/api/drivers/{driver}")).GetProperty("status").GetString());
-            Assert.Equal(1, (await app.Api.GetAsync($"/api/trips?driverId={driver}")).GetProperty("total").GetInt64());
+            Assert.Equal("on_trip", (await target.Api.GetAsync($"/api/drivers/{driver}")).GetProperty("status").GetString());
+            Assert.Equal(1, (await target.Api.GetAsync($"/api/trips?driverId={driver}")).GetProperty("total").GetInt64());
         }
     }
 }

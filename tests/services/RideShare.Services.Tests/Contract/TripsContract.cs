@@ -3,22 +3,27 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using RideShare.Contracts.Values;
-using RideShare.Monolith.Data;
 using RideShare.Contracts.Pricing;
 using static Strangler.Testing.RideShareClient;
 
-namespace RideShare.Monolith.Tests.Trips;
+namespace RideShare.Services.Tests.Contract;
 
-public sealed class TripsApiTests(MonolithApp app) : IClassFixture<MonolithApp>
+/// <summary>
+/// The /api/trips contract (docs/api.md), one suite against the monolith and against the Trips service behind the
+/// proxy (drivers and passengers still the monolith's, reached through the proxy), with the same assertions.
+/// </summary>
+public abstract class TripsContract(IContractTarget target)
 {
-    private HttpClient Http => app.Client;
+    private HttpClient Http => target.Client;
+
+    private RideShareClient Api => target.Api;
 
     private async Task<(long TripId, long DriverId, long PassengerId)> NewAssignedTripAsync()
     {
         var (lat, lng) = NewRegion();
-        var driverId = await app.Api.CreateAvailableDriverAsync(lat, lng);
-        var passengerId = await app.Api.CreatePassengerAsync();
-        var trip = await ReadAsync(await app.Api.RequestTripAsync(passengerId, lat, lng), HttpStatusCode.Created);
+        var driverId = await Api.CreateAvailableDriverAsync(lat, lng);
+        var passengerId = await Api.CreatePassengerAsync();
+        var trip = await ReadAsync(await Api.RequestTripAsync(passengerId, lat, lng), HttpStatusCode.Created);
         return (trip.GetProperty("id").GetInt64(), driverId, passengerId);
     }
 
@@ -26,29 +31,29 @@ public sealed class TripsApiTests(MonolithApp app) : IClassFixture<MonolithApp>
     public async Task RequestTrip_SeveralAvailableDrivers_AssignsTheNearestAndMarksItOnTrip()
     {
         var (lat, lng) = NewRegion();
-        var far = await app.Api.CreateAvailableDriverAsync(lat + 0.05m, lng);
-        var nearest = await app.Api.CreateAvailableDriverAsync(lat + 0.001m, lng + 0.001m);
-        var middle = await app.Api.CreateAvailableDriverAsync(lat, lng + 0.01m);
-        var passengerId = await app.Api.CreatePassengerAsync();
+        var far = await Api.CreateAvailableDriverAsync(lat + 0.05m, lng);
+        var nearest = await Api.CreateAvailableDriverAsync(lat + 0.001m, lng + 0.001m);
+        var middle = await Api.CreateAvailableDriverAsync(lat, lng + 0.01m);
+        var passengerId = await Api.CreatePassengerAsync();
 
-        var response = await app.Api.RequestTripAsync(passengerId, lat, lng);
+        var response = await Api.RequestTripAsync(passengerId, lat, lng);
         var trip = await ReadAsync(response, HttpStatusCode.Created);
 
         Assert.Equal(nearest, trip.GetProperty("driverId").GetInt64());
         Assert.Equal("assigned", trip.GetProperty("status").GetString());
         Assert.True(Guid.TryParse(trip.GetProperty("reference").GetString(), out _));
         Assert.Equal($"/api/trips/{trip.GetProperty("id").GetInt64()}", response.Headers.Location?.OriginalString);
-        Assert.Equal("on_trip", (await app.Api.GetAsync($"/api/drivers/{nearest}")).GetProperty("status").GetString());
-        Assert.Equal("available", (await app.Api.GetAsync($"/api/drivers/{far}")).GetProperty("status").GetString());
-        Assert.Equal("available", (await app.Api.GetAsync($"/api/drivers/{middle}")).GetProperty("status").GetString());
+        Assert.Equal("on_trip", (await Api.GetAsync($"/api/drivers/{nearest}")).GetProperty("status").GetString());
+        Assert.Equal("available", (await Api.GetAsync($"/api/drivers/{far}")).GetProperty("status").GetString());
+        Assert.Equal("available", (await Api.GetAsync($"/api/drivers/{middle}")).GetProperty("status").GetString());
     }
 
     [Fact]
     public async Task RequestTrip_WithWaypoints_DistanceFollowsTheWholeRoute()
     {
         var (lat, lng) = NewRegion();
-        await app.Api.CreateAvailableDriverAsync(lat, lng);
-        var passengerId = await app.Api.CreatePassengerAsync();
+        await Api.CreateAvailableDriverAsync(lat, lng);
+        var passengerId = await Api.CreatePassengerAsync();
         var body = new
         {
             passengerId,
@@ -66,24 +71,24 @@ public sealed class TripsApiTests(MonolithApp app) : IClassFixture<MonolithApp>
         Assert.True(viaWaypoint > direct);
         Assert.Equal(1, trip.GetProperty("waypoints").GetArrayLength());
         Assert.Equal("Rua Augusta 1", trip.GetProperty("pickupAddress").GetString());
-        Assert.Equal(trip.GetRawText(), (await app.Api.GetAsync($"/api/trips/{trip.GetProperty("id").GetInt64()}")).GetRawText());
+        Assert.Equal(trip.GetRawText(), (await Api.GetAsync($"/api/trips/{trip.GetProperty("id").GetInt64()}")).GetRawText());
     }
 
     [Fact]
     public async Task RequestTrip_NoDriverAvailable_Returns409AndCreatesNoTrip()
     {
-        var passengerId = await app.Api.CreatePassengerAsync();
+        var passengerId = await Api.CreatePassengerAsync();
         // Take every available driver off the road first: this class owns its database.
-        var available = await app.Api.GetAsync("/api/drivers?status=available&pageSize=200");
+        var available = await Api.GetAsync("/api/drivers?status=available&pageSize=200");
         foreach (var driver in available.GetProperty("items").EnumerateArray())
         {
             await ReadAsync(await Http.PutAsJsonAsync($"/api/drivers/{driver.GetProperty("id").GetInt64()}/status", new { status = "offline" }), HttpStatusCode.OK);
         }
 
-        var problem = await ProblemAsync(await app.Api.RequestTripAsync(passengerId, 10m, 10m), HttpStatusCode.Conflict);
+        var problem = await ProblemAsync(await Api.RequestTripAsync(passengerId, 10m, 10m), HttpStatusCode.Conflict);
 
         Assert.Contains("No driver", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal(0, (await app.Api.GetAsync($"/api/trips?passengerId={passengerId}")).GetProperty("total").GetInt64());
+        Assert.Equal(0, (await Api.GetAsync($"/api/trips?passengerId={passengerId}")).GetProperty("total").GetInt64());
     }
 
     [Fact]
@@ -91,7 +96,7 @@ public sealed class TripsApiTests(MonolithApp app) : IClassFixture<MonolithApp>
     {
         var (lat, lng) = NewRegion();
 
-        var problem = await ProblemAsync(await app.Api.RequestTripAsync(987654321, lat, lng), HttpStatusCode.NotFound);
+        var problem = await ProblemAsync(await Api.RequestTripAsync(987654321, lat, lng), HttpStatusCode.NotFound);
 
         Assert.Contains("passenger 987654321", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
@@ -113,11 +118,11 @@ public sealed class TripsApiTests(MonolithApp app) : IClassFixture<MonolithApp>
     {
         var (_, _, passengerId) = await NewAssignedTripAsync();
         var (lat, lng) = NewRegion();
-        var spare = await app.Api.CreateAvailableDriverAsync(lat, lng);
+        var spare = await Api.CreateAvailableDriverAsync(lat, lng);
 
-        await ProblemAsync(await app.Api.RequestTripAsync(passengerId, lat, lng), HttpStatusCode.Conflict);
+        await ProblemAsync(await Api.RequestTripAsync(passengerId, lat, lng), HttpStatusCode.Conflict);
 
-        Assert.Equal("available", (await app.Api.GetAsync($"/api/drivers/{spare}")).GetProperty("status").GetString());
+        Assert.Equal("available", (await Api.GetAsync($"/api/drivers/{spare}")).GetProperty("status").GetString());
     }
 
     [Fact]
@@ -136,7 +141,7 @@ public sealed class TripsApiTests(MonolithApp app) : IClassFixture<MonolithApp>
         var expected = Math.Max(5.00m, Math.Round(2.50m + (1.15m * completed.GetProperty("distanceKm").GetDecimal()) + (0.25m * minutes), 2, MidpointRounding.AwayFromZero));
         Assert.Equal(expected, fare);
         Assert.Equal(4, completed.GetProperty("rating").GetInt32());
-        var driver = await app.Api.GetAsync($"/api/drivers/{driverId}");
+        var driver = await Api.GetAsync($"/api/drivers/{driverId}");
         Assert.Equal("available", driver.GetProperty("status").GetString());
         Assert.Equal(4.00m, driver.GetProperty("rating").GetDecimal());
         Assert.Equal(1, driver.GetProperty("ratingCount").GetInt32());
@@ -147,11 +152,11 @@ public sealed class TripsApiTests(MonolithApp app) : IClassFixture<MonolithApp>
     public async Task CompleteTrip_TwoRatings_AveragesDriverRating()
     {
         var (lat, lng) = NewRegion();
-        var driverId = await app.Api.CreateAvailableDriverAsync(lat, lng);
+        var driverId = await Api.CreateAvailableDriverAsync(lat, lng);
         foreach (var rating in new[] { 5, 2 })
         {
-            var passengerId = await app.Api.CreatePassengerAsync();
-            var trip = await ReadAsync(await app.Api.RequestTripAsync(passengerId, lat, lng), HttpStatusCode.Created);
+            var passengerId = await Api.CreatePassengerAsync();
+            var trip = await ReadAsync(await Api.RequestTripAsync(passengerId, lat, lng), HttpStatusCode.Created);
             Assert.Equal(driverId, trip.GetProperty("driverId").GetInt64());
             var tripId = trip.GetProperty("id").GetInt64();
             await ReadAsync(await Http.PostAsync($"/api/trips/{tripId}/start", null), HttpStatusCode.OK);
@@ -159,7 +164,7 @@ public sealed class TripsApiTests(MonolithApp app) : IClassFixture<MonolithApp>
             (lat, lng) = (trip.GetProperty("dropoff").GetProperty("latitude").GetDecimal(), trip.GetProperty("dropoff").GetProperty("longitude").GetDecimal());
         }
 
-        var driver = await app.Api.GetAsync($"/api/drivers/{driverId}");
+        var driver = await Api.GetAsync($"/api/drivers/{driverId}");
 
         Assert.Equal(3.50m, driver.GetProperty("rating").GetDecimal());
         Assert.Equal(2, driver.GetProperty("ratingCount").GetInt32());
@@ -173,7 +178,7 @@ public sealed class TripsApiTests(MonolithApp app) : IClassFixture<MonolithApp>
 
         await ProblemAsync(await Http.PostAsJsonAsync($"/api/trips/{tripId}/complete", new { rating = 5 }), HttpStatusCode.Conflict);
 
-        Assert.Equal(cancelled.GetRawText(), (await app.Api.GetAsync($"/api/trips/{tripId}")).GetRawText());
+        Assert.Equal(cancelled.GetRawText(), (await Api.GetAsync($"/api/trips/{tripId}")).GetRawText());
     }
 
     [Fact]
@@ -193,7 +198,7 @@ public sealed class TripsApiTests(MonolithApp app) : IClassFixture<MonolithApp>
         var fields = await InvalidFieldsAsync(await Http.PostAsJsonAsync($"/api/trips/{tripId}/complete", new { rating = 6 }));
 
         Assert.Equal(new HashSet<string> { "rating" }, fields);
-        Assert.Equal("in_progress", (await app.Api.GetAsync($"/api/trips/{tripId}")).GetProperty("status").GetString());
+        Assert.Equal("in_progress", (await Api.GetAsync($"/api/trips/{tripId}")).GetProperty("status").GetString());
     }
 
     [Fact]
@@ -206,7 +211,7 @@ public sealed class TripsApiTests(MonolithApp app) : IClassFixture<MonolithApp>
         Assert.Equal("cancelled", trip.GetProperty("status").GetString());
         Assert.Equal("Found another ride", trip.GetProperty("cancellationReason").GetString());
         Assert.Equal(JsonValueKind.Null, trip.GetProperty("fare").ValueKind);
-        Assert.Equal("available", (await app.Api.GetAsync($"/api/drivers/{driverId}")).GetProperty("status").GetString());
+        Assert.Equal("available", (await Api.GetAsync($"/api/drivers/{driverId}")).GetProperty("status").GetString());
     }
 
     [Fact]
@@ -217,7 +222,7 @@ public sealed class TripsApiTests(MonolithApp app) : IClassFixture<MonolithApp>
 
         await ProblemAsync(await Http.PostAsync($"/api/trips/{tripId}/cancel", null), HttpStatusCode.Conflict);
 
-        Assert.Equal("on_trip", (await app.Api.GetAsync($"/api/drivers/{driverId}")).GetProperty("status").GetString());
+        Assert.Equal("on_trip", (await Api.GetAsync($"/api/drivers/{driverId}")).GetProperty("status").GetString());
     }
 
     [Fact]
@@ -229,7 +234,7 @@ public sealed class TripsApiTests(MonolithApp app) : IClassFixture<MonolithApp>
 
         await ProblemAsync(await Http.SendAsync(request), HttpStatusCode.PreconditionFailed);
 
-        Assert.Equal("assigned", (await app.Api.GetAsync($"/api/trips/{tripId}")).GetProperty("status").GetString());
+        Assert.Equal("assigned", (await Api.GetAsync($"/api/trips/{tripId}")).GetProperty("status").GetString());
     }
 
     [Fact]
@@ -237,9 +242,9 @@ public sealed class TripsApiTests(MonolithApp app) : IClassFixture<MonolithApp>
     {
         var (tripId, driverId, passengerId) = await NewAssignedTripAsync();
 
-        var byPassenger = await app.Api.GetAsync($"/api/trips?passengerId={passengerId}");
-        var byDriverAssigned = await app.Api.GetAsync($"/api/trips?driverId={driverId}&status=assigned");
-        var byDriverCompleted = await app.Api.GetAsync($"/api/trips?driverId={driverId}&status=completed");
+        var byPassenger = await Api.GetAsync($"/api/trips?passengerId={passengerId}");
+        var byDriverAssigned = await Api.GetAsync($"/api/trips?driverId={driverId}&status=assigned");
+        var byDriverCompleted = await Api.GetAsync($"/api/trips?driverId={driverId}&status=completed");
 
         Assert.Equal(tripId, byPassenger.GetProperty("items")[0].GetProperty("id").GetInt64());
         Assert.Equal(1, byPassenger.GetProperty("total").GetInt64());

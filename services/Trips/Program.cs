@@ -1,0 +1,3 @@
+using RideShare.Trips.Hosting;
+
+return await TripsCli.RunAsync(args);
