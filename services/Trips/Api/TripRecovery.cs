@@ -18,8 +18,11 @@ public sealed class TripRecovery(
     IServiceScopeFactory scopes, GatewayClient gateway, WriteOwnership ownership, IOptions<GatewayOptions> options, TimeProvider time,
     ILogger<TripRecovery> logger) : BackgroundService
 {
-    /// <summary>Runs one pass; returns how many requests were resolved (tests and the loop).</summary>
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one pass; returns how many requests were resolved. <paramref name="minimumAge"/> overrides how old a
+    /// request still reserving must be (tests resolve at once).
+    /// </summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken, TimeSpan? minimumAge = null)
     {
         if (!ownership.ServiceOwnsWrites)
         {
@@ -28,7 +31,7 @@ public sealed class TripRecovery(
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TripsDbContext>();
-        var before = time.GetUtcNow() - TimeSpan.FromSeconds(options.Value.RecoveryAfterSeconds);
+        var before = time.GetUtcNow() - (minimumAge ?? TimeSpan.FromSeconds(options.Value.RecoveryAfterSeconds));
         var resolved = 0;
         var stuck = await db.Requests.AsNoTracking()
             .Where(r => r.State == TripRequestStates.Reserving && r.UpdatedAt < before).OrderBy(r => r.UpdatedAt).Take(100).ToListAsync(cancellationToken);

@@ -141,7 +141,7 @@ public class TripsServiceTarget : IContractTarget, IAsyncLifetime
     public string TripsConnectionString => _trips.ConnectionString;
 
     /// <summary>Where the Trips service reaches drivers and passengers; the proxy unless a test puts something in between.</summary>
-    protected virtual Uri Gateway(Uri proxy) => proxy;
+    protected virtual Task<Uri> GatewayAsync(Uri proxy) => Task.FromResult(proxy);
 
     protected virtual IEnumerable<string> TripsArgs => [];
 
@@ -176,7 +176,7 @@ public class TripsServiceTarget : IContractTarget, IAsyncLifetime
     {
         var trips = await TripsApp.StartAsync(
         [
-            "--Sync:Enabled=false", $"--ConnectionStrings:Trips={_trips.ConnectionString}", $"--Services:Gateway={Gateway(ProxyAddress)}",
+            "--Sync:Enabled=false", $"--ConnectionStrings:Trips={_trips.ConnectionString}", $"--Services:Gateway={await GatewayAsync(ProxyAddress)}",
             "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning", .. TripsArgs, .. extra,
         ], CancellationToken.None);
         _apps.Add(trips);
