@@ -145,6 +145,11 @@ public class TripsServiceTarget : IContractTarget, IAsyncLifetime
 
     protected virtual IEnumerable<string> TripsArgs => [];
 
+    /// <summary>Whether drivers are owned by the Drivers service (the proxy's drivers route at <c>service</c>) instead of the monolith.</summary>
+    protected virtual bool DriversOnService => false;
+
+    private readonly TempDirectory _drivers = new();
+
     public virtual async Task InitializeAsync()
     {
         await _legacy.InitializeAsync();
@@ -164,6 +169,15 @@ public class TripsServiceTarget : IContractTarget, IAsyncLifetime
         ProxyAddress = endpoints.PublicAddress;
         Admin = new HttpClient { BaseAddress = endpoints.AdminAddress };
         Admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+        if (DriversOnService)
+        {
+            var drivers = await DriversApp.StartAsync(
+                ["--Sync:Enabled=false", $"--DriverStore:DataDirectory={_drivers.Path}", "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning"], CancellationToken.None);
+            _apps.Insert(0, drivers);
+            var driversRoute = await Admin.PutAsJsonAsync("/admin/routes/drivers", new { path = "/api/drivers/{**rest}", destinations = new[] { Address(drivers).ToString() }, stage = "service" });
+            Assert.True(driversRoute.IsSuccessStatusCode, $"PUT route drivers: {(int)driversRoute.StatusCode} {await driversRoute.Content.ReadAsStringAsync()}");
+        }
+
         await StartTripsAsync();
         var route = await Admin.PutAsJsonAsync("/admin/routes/trips", new { path = "/api/trips/{**rest}", destinations = new[] { TripsAddress.ToString() }, stage = "service" });
         Assert.True(route.IsSuccessStatusCode, $"PUT route trips: {(int)route.StatusCode} {await route.Content.ReadAsStringAsync()}");
@@ -202,6 +216,7 @@ public class TripsServiceTarget : IContractTarget, IAsyncLifetime
         }
 
         _routes.Dispose();
+        _drivers.Dispose();
         await _trips.DisposeAsync();
         await _legacy.DisposeAsync();
     }
@@ -215,5 +230,16 @@ public sealed class MonolithTripsContract(MonolithTarget target) : TripsContract
 public sealed class TripsServiceContract(TripsServiceTarget target) : TripsContract(target), IClassFixture<TripsServiceTarget>;
 
 public sealed class MonolithTripAssignmentConcurrency(MonolithTarget target) : TripAssignmentConcurrencyContract(target), IClassFixture<MonolithTarget>;
+
+/// <summary>The Trips service with drivers owned by the Drivers service: both behind the proxy.</summary>
+public sealed class TripsAndDriversServiceTarget : TripsServiceTarget
+{
+    protected override bool DriversOnService => true;
+}
+
+public sealed class TripsServiceContractWithDriversService(TripsAndDriversServiceTarget target) : TripsContract(target), IClassFixture<TripsAndDriversServiceTarget>;
+
+public sealed class TripsServiceTripAssignmentConcurrencyWithDriversService(TripsAndDriversServiceTarget target)
+    : TripAssignmentConcurrencyContract(target), IClassFixture<TripsAndDriversServiceTarget>;
 
 public sealed class TripsServiceTripAssignmentConcurrency(TripsServiceTarget target) : TripAssignmentConcurrencyContract(target), IClassFixture<TripsServiceTarget>;
