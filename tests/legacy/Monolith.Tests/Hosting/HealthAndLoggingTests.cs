@@ -68,7 +68,7 @@ public sealed class LogLevelTests(MonolithApp app) : IClassFixture<MonolithApp>
     [Fact]
     public async Task DuplicateEmail409_AndValidation400_AreNotLoggedAsErrors()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         using var monolith = Strangler.Testing.AppProcess.Start(
             "RideShare.Monolith.dll",
             new Dictionary<string, string> { ["ConnectionStrings__RideShare"] = app.ConnectionString },
@@ -100,12 +100,5 @@ public sealed class LogLevelTests(MonolithApp app) : IClassFixture<MonolithApp>
         var errors = monolith.Lines.Where(l => l.Contains("\"@l\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"@l\":\"Fatal\"", StringComparison.Ordinal)).ToList();
         Assert.True(errors.Count == 0, string.Join('\n', errors));
         Assert.Contains(monolith.Lines, l => l.Contains("\"StatusCode\":409", StringComparison.Ordinal));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

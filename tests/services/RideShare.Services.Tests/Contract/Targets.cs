@@ -186,15 +186,18 @@ public class TripsServiceTarget : IContractTarget, IAsyncLifetime
     }
 
     /// <summary>Starts (or starts again, on the same database) the Trips service.</summary>
-    public async Task StartTripsAsync(params string[] extra)
+    public async Task StartTripsAsync(params string[] extra) => TripsAddress = await StartTripsServiceAsync(
+    [
+        "--Sync:Enabled=false", $"--ConnectionStrings:Trips={_trips.ConnectionString}", $"--Services:Gateway={await GatewayAsync(ProxyAddress)}",
+        "--Log:MinimumLevel=Warning", .. TripsArgs, .. extra,
+    ]);
+
+    /// <summary>Runs the Trips service with <paramref name="args"/> and returns its address; in this process unless overridden.</summary>
+    protected virtual async Task<Uri> StartTripsServiceAsync(string[] args)
     {
-        var trips = await TripsApp.StartAsync(
-        [
-            "--Sync:Enabled=false", $"--ConnectionStrings:Trips={_trips.ConnectionString}", $"--Services:Gateway={await GatewayAsync(ProxyAddress)}",
-            "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning", .. TripsArgs, .. extra,
-        ], CancellationToken.None);
+        var trips = await TripsApp.StartAsync([.. args, "--urls=http://127.0.0.1:0"], CancellationToken.None);
         _apps.Add(trips);
-        TripsAddress = Address(trips);
+        return Address(trips);
     }
 
     public async Task StopTripsAsync()

@@ -120,7 +120,7 @@ public sealed class CrashTests(CrashStack stack) : IClassFixture<CrashStack>
     /// <summary>A service run as a child process on a fixed port, killed with SIGKILL and started again on the same store.</summary>
     private sealed class ChildService(string assembly, string[] args) : IDisposable
     {
-        private readonly int _port = FreePort();
+        private readonly int _port = Ports.Free();
         private readonly HttpClient _http = new();
         private AppProcess? _process;
 
@@ -177,13 +177,6 @@ public sealed class CrashTests(CrashStack stack) : IClassFixture<CrashStack>
         {
             _process?.Dispose();
             _http.Dispose();
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }
