@@ -292,22 +292,48 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
     /// The engine hands batches over without waiting for the previous one (its pipeline keeps them in order), so
     /// this sink chains them: a batch is applied only after the one before it committed, never beside it — two
     /// commits racing could let an older row image overwrite a newer one, or the checkpoint move backwards.
+    /// After a batch fails, the later batches of that stream fail too (applying them would leave a gap), until the
+    /// engine has seen the failure (its delivery-failure count moved) and resumes from the slot, which redelivers
+    /// the failed batch: then a new chain starts, after whatever of the old one is still finishing.
     /// </summary>
     private sealed class EmbeddedSink(SyncRunner runner) : IChangeSink
     {
         private readonly object _lock = new();
         private Task _tail = Task.CompletedTask;
+        private long? _failedAt;
+
+        private long EngineFailures => runner._engine?.DeliveryFailures ?? 0;
 
         public Task PublishAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellationToken)
         {
             lock (_lock)
             {
+                if (_failedAt is { } failedAt)
+                {
+                    if (EngineFailures <= failedAt)
+                    {
+                        return Task.FromException(new SinkDeliveryException($"{records.Count} events not applied: an earlier batch failed"));
+                    }
+
+                    _failedAt = null; // the engine saw the failure and resumed from the slot: this stream redelivers the failed batch
+                    var old = _tail;
+                    _tail = old.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+
                 _tail = ApplyAfterAsync(_tail, records, cancellationToken);
                 return _tail;
             }
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private void Failed()
+        {
+            lock (_lock)
+            {
+                _failedAt ??= EngineFailures;
+            }
+        }
 
         private async Task ApplyAfterAsync(Task previous, IReadOnlyList<ChangeRecord> records, CancellationToken cancellationToken)
         {
@@ -317,6 +343,7 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
             }
             catch (Exception e)
             {
+                Failed();
                 throw new SinkDeliveryException($"{records.Count} events not applied: an earlier batch failed", e);
             }
 
@@ -335,6 +362,7 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
                     runner._lastError = e.Message;
                 }
 
+                Failed();
                 throw new SinkDeliveryException($"the store did not take {records.Count} events: {e.Message}", e);
             }
         }

@@ -172,7 +172,9 @@ public sealed class TripSyncStore(NpgsqlDataSource dataSource)
         var command = new NpgsqlBatchCommand(sql);
         foreach (var value in values)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+            command.Parameters.Add(value is NpgsqlLogSequenceNumber lsn
+                ? new NpgsqlParameter { Value = lsn, NpgsqlDbType = NpgsqlDbType.PgLsn }
+                : new NpgsqlParameter { Value = value ?? DBNull.Value });
         }
 
         return command;

@@ -37,6 +37,38 @@ public sealed class EdgeCaseTests(SyncedStack stack) : IClassFixture<SyncedStack
     }
 
     [Fact]
+    public async Task StoreFailingForAWhile_TheSyncRetriesFromTheSlot_AndAppliesEverythingOnce()
+    {
+        await stack.CaughtUpAsync(stack.Passengers);
+        await Sql.ExecuteAsync(stack.PassengersConnectionString, "ALTER TABLE passengers.mt_doc_passengerdocument RENAME TO mt_doc_away");
+        var ids = new List<long>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                ids.Add(await stack.Monolith.Api.CreatePassengerAsync());
+            }
+
+            await Eventually.TrueAsync(
+                async () => (await SyncedStack.StatusAsync(stack.Passengers)).GetProperty("lastError").ValueKind == System.Text.Json.JsonValueKind.String,
+                "the sync to report the store's failure", 30_000);
+        }
+        finally
+        {
+            await Sql.ExecuteAsync(stack.PassengersConnectionString, "ALTER TABLE passengers.mt_doc_away RENAME TO mt_doc_passengerdocument");
+        }
+
+        ids.Add(await stack.Monolith.Api.CreatePassengerAsync());
+        await SyncedStack.CaughtUpAsync(stack.Passengers, await stack.LegacyLsnAsync(), 90_000);
+        var store = stack.Passengers.Services.GetRequiredService<PassengerStore>();
+        foreach (var id in ids)
+        {
+            Assert.Equal((await stack.Monolith.Api.GetAsync($"/api/passengers/{id}")).GetRawText(), (await stack.Passengers.Api.GetAsync($"/api/passengers/{id}")).GetRawText());
+            Assert.Equal(1, (await store.GetAsync(id, CancellationToken.None))!.SyncApplied);
+        }
+    }
+
+    [Fact]
     public async Task PoisonPassenger_IsDeadLetteredInTheSameTransaction_AndLaterChangesApply()
     {
         await Sql.ExecuteAsync(stack.LegacyConnectionString,

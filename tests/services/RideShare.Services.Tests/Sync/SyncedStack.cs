@@ -29,6 +29,7 @@ public class SyncedStack : IAsyncLifetime
 
     private readonly PostgresDatabase _legacy = new();
     private readonly PostgresDatabase _passengersDatabase = new();
+    private readonly PostgresDatabase _tripsDatabase = new();
     private readonly List<ServiceTarget> _targets = [];
 
     public TempDirectory DriversFolder { get; } = new();
@@ -38,6 +39,10 @@ public class SyncedStack : IAsyncLifetime
     public ServiceTarget Drivers { get; } = new();
 
     public ServiceTarget Passengers { get; } = new();
+
+    public ServiceTarget Trips { get; } = new();
+
+    public string TripsConnectionString => _tripsDatabase.ConnectionString;
 
     public string LegacyConnectionString => _legacy.ConnectionString;
 
@@ -62,6 +67,14 @@ public class SyncedStack : IAsyncLifetime
         "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning",
     ];
 
+    public string[] TripsArgs(params string[] first) =>
+    [
+        .. first,
+        $"--ConnectionStrings:Legacy={LegacyConnectionString}", $"--ConnectionStrings:Trips={TripsConnectionString}",
+        $"--Sync:Slot={SlotName("trips")}", $"--Sync:Publication={SlotName("trips")}", "--Sync:HeartbeatIntervalMilliseconds=200",
+        "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning",
+    ];
+
     /// <summary>Slots are per server: each stack names its own.</summary>
     public string SlotName(string service) => $"sync_{service}_{new NpgsqlConnectionStringBuilder(LegacyConnectionString).Database![^16..]}".ToLowerInvariant();
 
@@ -70,10 +83,18 @@ public class SyncedStack : IAsyncLifetime
 
     protected virtual bool StartPassengers => true;
 
+    /// <summary>Start the Trips service as a replica too (only the classes about trips need it).</summary>
+    protected virtual bool StartTrips => false;
+
     public virtual async Task InitializeAsync()
     {
         await _legacy.InitializeAsync();
         await _passengersDatabase.InitializeAsync();
+        if (StartTrips)
+        {
+            await _tripsDatabase.InitializeAsync();
+        }
+
         await Monolith.StartWebAsync(RideShareApp.StartAsync(
             [$"--ConnectionStrings:RideShare={LegacyConnectionString}", "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning"], CancellationToken.None));
         _targets.Add(Monolith);
@@ -100,6 +121,13 @@ public class SyncedStack : IAsyncLifetime
             _targets.Add(Passengers);
             await StreamingAsync(Passengers);
         }
+
+        if (StartTrips)
+        {
+            await Trips.StartWebAsync(RideShare.Trips.Hosting.TripsApp.StartAsync(TripsArgs(), CancellationToken.None));
+            _targets.Add(Trips);
+            await StreamingAsync(Trips);
+        }
     }
 
     public virtual async Task DisposeAsync()
@@ -111,6 +139,11 @@ public class SyncedStack : IAsyncLifetime
 
         await _legacy.DisposeAsync();
         await _passengersDatabase.DisposeAsync();
+        if (StartTrips)
+        {
+            await _tripsDatabase.DisposeAsync();
+        }
+
         DriversFolder.Dispose();
     }
 
@@ -137,6 +170,16 @@ public class SyncedStack : IAsyncLifetime
     public Reconciler PassengersReconciler(PassengerStore store, ReconcileOptions? options = null) => new(
         LegacyConnectionString, PassengerProjection.Table, "id", row => PassengerReconcileStore.Canonical(row, ContractOptions),
         new PassengerReconcileStore(store, ContractOptions), options ?? new ReconcileOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+    public Reconciler TripsReconciler(ReconcileOptions? options = null)
+    {
+        var db = RideShare.Trips.Hosting.TripsApp.DbOptions(TripsConnectionString);
+        var dataSource = NpgsqlDataSource.Create(TripsConnectionString);
+        return new(
+            LegacyConnectionString, RideShare.Trips.Sync.TripProjection.Table, "id", row => RideShare.Trips.Sync.TripReconcileStore.Canonical(row, ContractOptions),
+            new RideShare.Trips.Sync.TripReconcileStore(() => new RideShare.Trips.Store.TripsDbContext(db), new RideShare.Trips.Sync.TripSyncStore(dataSource), ContractOptions),
+            options ?? new ReconcileOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+    }
 
     private static JsonSerializerOptions CreateContractOptions()
     {
