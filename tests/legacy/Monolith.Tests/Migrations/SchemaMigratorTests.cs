@@ -27,18 +27,24 @@ public sealed class SchemaMigratorTests(PostgresDatabase database) : IClassFixtu
     }
 
     [Fact]
-    public async Task Migrate_DownOneVersion_DropsOnlyThatMigrationsObjects()
+    public async Task Migrate_DownOneVersionAtATime_DropsOnlyThatMigrationsObjects()
     {
         SchemaMigrator.Migrate(database.ConnectionString);
 
-        SchemaMigrator.Migrate(database.ConnectionString, SchemaMigrator.LatestVersion - 1);
-        var indexesDown = await IndexesAsync();
+        SchemaMigrator.Migrate(database.ConnectionString, 4); // below M0005 (driver reservations)
+        var withoutReservations = await IndexesAsync();
+        SchemaMigrator.Migrate(database.ConnectionString, 3); // below M0004 (trip indexes)
+        var withoutTripIndexes = await IndexesAsync();
         SchemaMigrator.Migrate(database.ConnectionString);
         var indexesUp = await IndexesAsync();
 
-        Assert.DoesNotContain("trips_one_active_per_driver", indexesDown);
-        Assert.Contains("trips_pkey", indexesDown);
+        Assert.Equal(5, SchemaMigrator.LatestVersion);
+        Assert.DoesNotContain(withoutReservations, i => i.StartsWith("driver_reservations", StringComparison.Ordinal));
+        Assert.Contains("trips_one_active_per_driver", withoutReservations);
+        Assert.DoesNotContain("trips_one_active_per_driver", withoutTripIndexes);
+        Assert.Contains("trips_pkey", withoutTripIndexes);
         Assert.Contains("trips_one_active_per_driver", indexesUp);
+        Assert.Contains("driver_reservations_pkey", indexesUp);
     }
 
     private Task<List<string>> SchemaAsync() => Sql.StringsAsync(database.ConnectionString, """

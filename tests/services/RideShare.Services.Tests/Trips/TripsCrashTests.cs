@@ -104,8 +104,9 @@ public sealed class TripsCrashTests(TripsProcessTarget target) : IClassFixture<T
 
         await target.RestartAsync();
 
-        await Eventually.TrueAsync(async () => await StatusAsync(driverId) == "available", "recovery to release the reservation", 30_000);
-        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM trip_requests WHERE state = 'reserving'"));
+        await Eventually.TrueAsync(
+            async () => await StatusAsync(driverId) == "available" && await ScalarAsync("SELECT count(*) FROM trip_requests WHERE state = 'reserving'") == 0,
+            "recovery to release the reservation and forget the request", 30_000);
         var trip = await ReadAsync(await Send(passengerId, lat, lng, key), HttpStatusCode.Created);
         Assert.Equal(driverId, trip.GetProperty("driverId").GetInt64());
         Assert.Equal("on_trip", await StatusAsync(driverId));
