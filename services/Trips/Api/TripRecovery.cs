@@ -52,7 +52,7 @@ public sealed class TripRecovery(
         }
 
         var unconfirmed = await db.Requests.AsNoTracking()
-            .Where(r => r.State == TripRequestStates.Done && !r.Confirmed && r.TripId != null).Take(100).ToListAsync(cancellationToken);
+            .Where(r => r.State == TripRequestStates.Done && !r.Confirmed && r.TripId != null).OrderBy(r => r.UpdatedAt).Take(100).ToListAsync(cancellationToken);
         foreach (var request in unconfirmed)
         {
             var confirmed = await gateway.ConfirmAsync(request.ReservationKey, request.TripId!.Value, cancellationToken);
