@@ -42,20 +42,33 @@ public sealed class TripsSyncTests(SyncedStackWithTrips stack) : IClassFixture<S
     }
 
     [Fact]
-    public async Task DriftInjectedIntoTheTripsDatabase_IsFound_AndRepaired()
+    public async Task DriftInjectedIntoTheTripsDatabase_IsFoundAndRepaired_ByTheReconcileCommand()
     {
         var trips = await TripLifecyclesAsync(3);
         await stack.CaughtUpAsync(stack.Trips);
         await Sql.ExecuteAsync(stack.TripsConnectionString, $"UPDATE trips SET fare = 999.99 WHERE id = {trips[0]}");
         await Sql.ExecuteAsync(stack.TripsConnectionString, $"DELETE FROM trips WHERE id = {trips[1]}");
 
-        var report = await stack.TripsReconciler().RunAsync(repair: true, CancellationToken.None);
+        var drift = await RunAsync(stack.TripsArgs("reconcile"));
+        var repair = await RunAsync(stack.TripsArgs("reconcile", "--repair"));
+        var after = await RunAsync(stack.TripsArgs("reconcile"));
 
-        Assert.Contains(report.Drift, d => d.Key == trips[0] && d.Fields.Any(f => f.Field == "fare"));
-        Assert.Contains(report.Drift, d => d.Key == trips[1]);
-        Assert.Empty(report.DriftAfterRepair!);
+        Assert.True(drift.Exit == 2, drift.Output + drift.Errors);
+        Assert.Matches($@"different +{trips[0]}: fare ", drift.Output);
+        Assert.Matches($@"missing +{trips[1]}\b", drift.Output);
+        Assert.True(repair.Exit == 0, repair.Output + repair.Errors);
+        Assert.Contains("repaired 2 key(s) from legacy; no drift left", repair.Output, StringComparison.Ordinal);
+        Assert.True(after.Exit == 0, after.Output + after.Errors);
+        Assert.Contains("no drift", after.Output, StringComparison.Ordinal);
         Assert.Equal((await stack.Monolith.Api.GetAsync($"/api/trips/{trips[0]}")).GetRawText(), (await stack.Trips.Api.GetAsync($"/api/trips/{trips[0]}")).GetRawText());
         Assert.Equal((await stack.Monolith.Api.GetAsync($"/api/trips/{trips[1]}")).GetRawText(), (await stack.Trips.Api.GetAsync($"/api/trips/{trips[1]}")).GetRawText());
+    }
+
+    private static async Task<(int Exit, string Output, string Errors)> RunAsync(string[] args)
+    {
+        using var process = AppProcess.Start("RideShare.Trips.dll", args);
+        await process.WaitForExitAsync();
+        return (process.ExitCode, string.Join('\n', process.Lines), string.Join('\n', process.Errors));
     }
 
     [Fact]
