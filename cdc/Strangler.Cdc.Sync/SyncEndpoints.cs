@@ -28,6 +28,7 @@ public static class SyncEndpoints
             throw new InvalidOperationException("The sync is enabled but no legacy database was resolved.");
         }
 
+        builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<WriteOwnership>();
         builder.Services.AddSingleton<TTarget>();
         builder.Services.AddSingleton<ISyncTarget>(sp => sp.GetRequiredService<TTarget>());

@@ -43,6 +43,8 @@ public sealed class ProxyOptions
 
     public RouteStoreOptions Store { get; set; } = new();
 
+    public Handoff.HandoffOptions Handoff { get; set; } = new();
+
     /// <summary>Initial routes, used only when the route store is empty (first start).</summary>
     public List<RouteDefinition> Routes { get; set; } = [];
 }

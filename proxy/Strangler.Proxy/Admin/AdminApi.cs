@@ -26,6 +26,8 @@ internal static class AdminApi
         admin.MapDelete("/routes/{id}", DeleteRoute);
         admin.MapPost("/routes/{id}/stage", ChangeStage);
         admin.MapPost("/routes/{id}/rollback", Rollback);
+        admin.MapPost("/routes/{id}/owner", ChangeOwner);
+        admin.MapGet("/handoffs", (Handoff.HandoffCoordinator handoffs) => TypedResults.Ok(handoffs.LastReports));
         admin.MapGet("/stats", (StatsReport report) => TypedResults.Ok(report.Build()));
         admin.MapGet("/audit", ReadAudit);
         app.MapGet("/metrics", WriteMetrics);
@@ -44,14 +46,14 @@ internal static class AdminApi
 
     public static async Task<IResult> CreateRoute(HttpRequest request, RouteChangeService changes, CancellationToken cancellationToken)
     {
-        var (route, reason, problem) = await ReadRouteAsync(request, pathId: null, cancellationToken);
+        var (route, reason, problem, _) = await ReadRouteAsync(request, pathId: null, cancellationToken);
         return problem ?? ToResult(await changes.CreateAsync(route!, reason, Actor, cancellationToken), route!.Id, created: true);
     }
 
     public static async Task<IResult> PutRoute(string id, HttpRequest request, RouteChangeService changes, CancellationToken cancellationToken)
     {
-        var (route, reason, problem) = await ReadRouteAsync(request, id, cancellationToken);
-        return problem ?? ToResult(await changes.UpsertAsync(route!, reason, Actor, cancellationToken), id);
+        var (route, reason, problem, namesOwner) = await ReadRouteAsync(request, id, cancellationToken);
+        return problem ?? ToResult(await changes.UpsertAsync(route!, namesOwner, reason, Actor, cancellationToken), id);
     }
 
     public static async Task<IResult> DeleteRoute(string id, HttpRequest request, RouteChangeService changes, CancellationToken cancellationToken)
@@ -78,6 +80,50 @@ internal static class AdminApi
             }
 
             return ToResult(await changes.SetStageAsync(id, change.Stage, change.Weight, change.Reason, Actor, cancellationToken), id);
+        }
+    }
+
+    /// <summary>POST /admin/routes/{id}/owner {"owner":"service","reason":"…"}: the LSN-fenced write-ownership handoff.</summary>
+    public static async Task<IResult> ChangeOwner(
+        string id, HttpRequest request, Handoff.HandoffCoordinator handoffs, RouteTableHolder table, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await AdminBody.ReadObjectAsync(request, optional: false, """{"owner":"service","reason":"drivers cut over"}""", cancellationToken);
+        using (document)
+        {
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            var errors = new FieldErrors();
+            var json = new JsonFields(document!.RootElement, errors);
+            var text = json.String("owner", $"one of {OwnerNames.Allowed}");
+            var reason = AuditReason.Read(json, errors);
+            json.RejectUnknown("an owner change", ["owner", "reason"]);
+            var owner = WriteOwner.Legacy;
+            if (text is null && !errors.Has("owner"))
+            {
+                errors.Add("owner", $"owner is required: one of {OwnerNames.Allowed}.");
+            }
+            else if (text is not null && !OwnerNames.TryParse(text, out owner))
+            {
+                errors.Add("owner", $"owner must be one of {OwnerNames.Allowed}; got '{(text.Length <= 40 ? text : text[..37] + "...")}'.");
+            }
+
+            if (errors.Any)
+            {
+                return errors.ToProblem(AdminProblems.InvalidTitle);
+            }
+
+            var report = await handoffs.HandOffAsync(id, owner, reason, Actor, cancellationToken);
+            return report.Outcome switch
+            {
+                Handoff.HandoffOutcome.Completed or Handoff.HandoffOutcome.Unchanged => TypedResults.Ok(new { handoff = report, table = table.Current.Snapshot }),
+                Handoff.HandoffOutcome.NotFound => AdminProblems.RouteNotFound(id),
+                Handoff.HandoffOutcome.StoreUnavailable => TypedResults.Problem(report.Detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable"),
+                _ => TypedResults.Problem(report.Detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+                    extensions: new Dictionary<string, object?> { ["handoff"] = report }),
+            };
         }
     }
 
@@ -109,7 +155,7 @@ internal static class AdminApi
     }
 
     /// <summary>A route body (POST/PUT) and the optional ?reason=, or the problem to answer.</summary>
-    private static async Task<(RouteDefinition? Route, string? Reason, IResult? Problem)> ReadRouteAsync(
+    private static async Task<(RouteDefinition? Route, string? Reason, IResult? Problem, bool NamesOwner)> ReadRouteAsync(
         HttpRequest request, string? pathId, CancellationToken cancellationToken)
     {
         var (document, problem) = await AdminBody.ReadObjectAsync(request, optional: false, RouteRequest.Example, cancellationToken);
@@ -117,10 +163,11 @@ internal static class AdminApi
         {
             if (problem is not null)
             {
-                return (null, null, problem);
+                return (null, null, problem, false);
             }
 
             var errors = new FieldErrors();
+            var namesOwner = RouteRequest.NamesOwner(document!.RootElement);
             var reason = AuditReason.Check(request.Query["reason"].ToString() is { Length: > 0 } r ? r : null, errors);
             var route = RouteRequest.Read(document!.RootElement, errors);
             if (route is not null && pathId is not null)
@@ -133,7 +180,7 @@ internal static class AdminApi
                 route = route with { Id = pathId };
             }
 
-            return errors.Any || route is null ? (null, null, errors.ToProblem(AdminProblems.InvalidTitle)) : (route, reason, null);
+            return errors.Any || route is null ? (null, null, errors.ToProblem(AdminProblems.InvalidTitle), false) : (route, reason, null, namesOwner);
         }
     }
 

@@ -12,7 +12,7 @@ internal static class AdminProblems
     public const string InvalidTitle = "The route change is invalid.";
 
     private const string Endpoints =
-        "GET/POST /admin/routes, GET/PUT/DELETE /admin/routes/{id}, POST /admin/routes/{id}/stage, POST /admin/routes/{id}/rollback, GET /admin/stats, GET /admin/audit, GET /metrics";
+        "GET/POST /admin/routes, GET/PUT/DELETE /admin/routes/{id}, POST /admin/routes/{id}/stage, POST /admin/routes/{id}/rollback, POST /admin/routes/{id}/owner, GET /admin/handoffs, GET /admin/stats, GET /admin/audit, GET /metrics";
 
     public static ProblemHttpResult RouteNotFound(string id) =>
         TypedResults.Problem($"Route '{id}' does not exist.", statusCode: StatusCodes.Status404NotFound, title: "Not Found");

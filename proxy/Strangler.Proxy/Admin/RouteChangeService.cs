@@ -40,7 +40,7 @@ internal sealed class RouteChangeService(
 
         foreach (var route in options.Value.Routes)
         {
-            var result = await UpsertAsync(route, "configured initial route", "configuration", cancellationToken);
+            var result = await UpsertAsync(route, namesOwner: false, "configured initial route", "configuration", cancellationToken);
             if (result.Failure != RouteChangeFailure.None)
             {
                 throw new InvalidOperationException($"Proxy:Routes entry '{route.Id}' is invalid: {result.Detail}");
@@ -70,8 +70,24 @@ internal sealed class RouteChangeService(
                 Errors("id", "duplicate id")))
             : (route, null), checkDestinations: true, cancellationToken);
 
-    public Task<RouteChangeResult> UpsertAsync(RouteDefinition route, string? reason, string actor, CancellationToken cancellationToken) =>
-        ChangeAsync(route.Id, "put", reason, actor, _ => (route, null), checkDestinations: true, cancellationToken);
+    /// <summary>
+    /// Creates or replaces a route. A replaced route keeps its write owner: the owner moves only by the handoff, so a
+    /// body naming another owner is refused.
+    /// </summary>
+    public Task<RouteChangeResult> UpsertAsync(RouteDefinition route, bool namesOwner, string? reason, string actor, CancellationToken cancellationToken) =>
+        ChangeAsync(route.Id, "put", reason, actor, current => current is null
+            ? (route, null)
+            : namesOwner && route.Owner != current.Owner
+                ? (null, RouteChangeResult.Conflict(
+                    $"Route '{route.Id}' is written by {OwnerNames.Name(current.Owner)}; the write owner changes only through the handoff: POST /admin/routes/{route.Id}/owner."))
+                : (route with { Owner = current.Owner }, null),
+            checkDestinations: true, cancellationToken);
+
+    /// <summary>Records the new write owner (the handoff has fenced and drained before calling this).</summary>
+    public Task<RouteChangeResult> SetOwnerAsync(string id, WriteOwner owner, string? reason, string actor, CancellationToken cancellationToken) =>
+        ChangeAsync(id, "owner", reason, actor, current => current is null
+            ? (null, RouteChangeResult.NotFound(id))
+            : (current with { Owner = owner }, null), checkDestinations: owner == WriteOwner.Service, cancellationToken);
 
     public Task<RouteChangeResult> DeleteAsync(string id, string? reason, string actor, CancellationToken cancellationToken) =>
         ChangeAsync(id, "delete", reason, actor, current => current is null ? (null, RouteChangeResult.NotFound(id)) : (null, null),

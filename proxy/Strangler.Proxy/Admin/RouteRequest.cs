@@ -13,7 +13,10 @@ internal static class RouteRequest
     public const string Example = """{"path":"/api/drivers/{**rest}","destinations":["http://127.0.0.1:6001"],"stage":"legacy"}""";
 
     private static readonly string[] Fields =
-        ["id", "path", "methods", "header", "destinations", "stage", "weight", "order", "shadow", "fallbackToLegacyWhenUnhealthy", "healthPath", "timeoutSeconds"];
+        ["id", "path", "methods", "header", "destinations", "stage", "owner", "weight", "order", "shadow", "fallbackToLegacyWhenUnhealthy", "healthPath", "timeoutSeconds"];
+
+    /// <summary>Whether the body names the write owner (a new route may start owned by its service; an existing one changes owner only by handoff).</summary>
+    public static bool NamesOwner(JsonElement body) => body.ValueKind == JsonValueKind.Object && body.TryGetProperty("owner", out _);
 
     /// <summary>The route the body describes; null when any field is invalid (each one recorded in <paramref name="errors"/>).</summary>
     public static RouteDefinition? Read(JsonElement body, FieldErrors errors)
@@ -27,6 +30,13 @@ internal static class RouteRequest
             errors.Add("stage", $"stage must be one of {StageNames.Allowed}; got '{Shorten(stageText)}'.");
         }
 
+        var ownerText = json.String("owner", $"one of {OwnerNames.Allowed}");
+        var owner = defaults.Owner;
+        if (ownerText is not null && !OwnerNames.TryParse(ownerText, out owner))
+        {
+            errors.Add("owner", $"owner must be one of {OwnerNames.Allowed}; got '{Shorten(ownerText)}'.");
+        }
+
         var header = ReadHeader(json);
         var shadow = ReadShadow(json, defaults.Shadow);
         var route = new RouteDefinition
@@ -37,6 +47,7 @@ internal static class RouteRequest
             Header = header,
             Destinations = json.Strings("destinations", "an array of the service's base URLs, e.g. [\"http://127.0.0.1:6001\"]") ?? defaults.Destinations,
             Stage = stage,
+            Owner = owner,
             Weight = json.Int("weight", "the canary's share of user cohorts, 0–100") ?? defaults.Weight,
             Order = json.Int("order", "the route's evaluation order (lower first)") ?? defaults.Order,
             Shadow = shadow ?? defaults.Shadow,

@@ -15,6 +15,12 @@ internal sealed class BackendSelector(ServiceHealth health, CohortKeys cohorts)
             return BackendDecision.Legacy;
         }
 
+        if (!IsSafe(context.Request.Method))
+        {
+            // Writes follow the owner, whatever the stage: one writer per resource.
+            return route.Definition.Owner == WriteOwner.Service ? ToService(route, context) : BackendDecision.Legacy;
+        }
+
         switch (route.Stage)
         {
             case Stage.Service:
@@ -47,7 +53,8 @@ internal sealed class BackendSelector(ServiceHealth health, CohortKeys cohorts)
             return BackendDecision.Service(destination);
         }
 
-        var safe = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsOptions(context.Request.Method);
-        return safe && route.Definition.FallbackToLegacyWhenUnhealthy ? BackendDecision.Legacy : BackendDecision.Unavailable;
+        return IsSafe(context.Request.Method) && route.Definition.FallbackToLegacyWhenUnhealthy ? BackendDecision.Legacy : BackendDecision.Unavailable;
     }
+
+    public static bool IsSafe(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
 }

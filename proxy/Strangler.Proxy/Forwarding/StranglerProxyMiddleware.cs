@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Strangler.Hosting.ServiceDefaults;
+using Strangler.Proxy.Handoff;
 using Strangler.Proxy.Health;
 using Strangler.Proxy.Routing;
 using Strangler.Proxy.Safety;
@@ -33,11 +34,13 @@ internal sealed partial class StranglerProxyMiddleware
     private readonly bool _backendHeader;
     private readonly LoopGuard _loops;
     private readonly StranglerTransformer _transformer;
+    private readonly WriteGates _gates;
+    private readonly TimeSpan _maxHold;
 
     public StranglerProxyMiddleware(
         RequestDelegate next, IHttpForwarder forwarder, RouteTableHolder table, BackendSelector selector, ProxyStats stats,
         ShadowDispatcher shadow, CanaryGuard guard, ServiceHealth health, ILogger<StranglerProxyMiddleware> logger, ForwarderClient client,
-        LoopGuard loops, StranglerTransformer transformer, IOptions<ProxyOptions> options)
+        LoopGuard loops, StranglerTransformer transformer, WriteGates gates, IOptions<ProxyOptions> options)
     {
         _ = next; // terminal middleware
         _forwarder = forwarder;
@@ -54,6 +57,8 @@ internal sealed partial class StranglerProxyMiddleware
         _invoker = client.Invoker;
         _loops = loops;
         _transformer = transformer;
+        _gates = gates;
+        _maxHold = TimeSpan.FromMilliseconds(options.Value.Handoff.MaxHoldMilliseconds);
     }
 
     public async Task InvokeAsync(HttpContext context)
@@ -67,7 +72,36 @@ internal sealed partial class StranglerProxyMiddleware
         }
 
         var route = _table.Current.Match(context.Request);
+        if (route is null || BackendSelector.IsSafe(context.Request.Method))
+        {
+            await ForwardAsync(context, route, started);
+            return;
+        }
+
+        // A write: through the route's gate, which holds it while the route's owner is being handed over.
+        var lease = await _gates.For(route.Id).EnterAsync(_maxHold, context.RequestAborted);
+        if (lease is null)
+        {
+            await RefuseHeldAsync(context, route, started);
+            return;
+        }
+
+        using (lease)
+        {
+            // Held through a handoff: decide on the table as it is now (the owner may have changed).
+            await ForwardAsync(context, lease.HeldMilliseconds > 0 ? _table.Current.Match(context.Request) : route, started);
+        }
+    }
+
+    private async Task ForwardAsync(HttpContext context, CompiledRoute? route, long started)
+    {
         var decision = _selector.Decide(route, context);
+        if (route is not null && decision.ServiceDestination is not null && route.Definition.Owner == WriteOwner.Service
+            && !BackendSelector.IsSafe(context.Request.Method))
+        {
+            context.Items[StranglerTransformer.OwnerWriteItem] = true; // the service takes it as the owner's write
+        }
+
         var routeId = route?.Id ?? ProxyStats.Unmatched;
         var backend = decision.Backend == Backend.Legacy ? "legacy" : "service";
 
@@ -134,6 +168,18 @@ internal sealed partial class StranglerProxyMiddleware
                 QueueShadow(context, route!, decision.ShadowDestination!, tee, error);
             }
         }
+    }
+
+    private async Task RefuseHeldAsync(HttpContext context, CompiledRoute route, long started)
+    {
+        context.Response.Headers[CorrelationId.HeaderName] = context.TraceIdentifier;
+        context.Response.Headers.RetryAfter = "1";
+        await TypedResults.Problem(
+            $"Writes to route '{route.Id}' are held while its write owner is handed over, and this one waited {_maxHold.TotalMilliseconds:0} ms: nothing was sent. Retry.",
+            statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable").ExecuteAsync(context);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        _stats.For(route.Id, route.Definition.Owner == WriteOwner.Service ? Backend.Service : Backend.Legacy).Record(StatusCodes.Status503ServiceUnavailable, false, elapsed);
+        Log(context, route.Id, route, "held", elapsed);
     }
 
     private async Task RefuseLoopAsync(HttpContext context, long started)

@@ -11,12 +11,23 @@ namespace Strangler.Proxy.Forwarding;
 /// </summary>
 internal sealed class StranglerTransformer(LoopGuard loops) : HttpTransformer
 {
+    /// <summary>Set on a write forwarded to the service as its route's owner: the service then takes it (X-Strangler-Owner).</summary>
+    public const string OwnerWriteItem = "strangler.owner-write";
+
+    /// <summary>Tells a service that the proxy forwards this write to it as the owner; never taken from clients.</summary>
+    public const string OwnerHeader = "X-Strangler-Owner";
+
     private readonly string _via = loops.ViaValue;
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         proxyRequest.Headers.TryAddWithoutValidation("Via", _via);
+        proxyRequest.Headers.Remove(OwnerHeader);
+        if (httpContext.Items.ContainsKey(OwnerWriteItem))
+        {
+            proxyRequest.Headers.TryAddWithoutValidation(OwnerHeader, "service");
+        }
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)

@@ -47,6 +47,8 @@ public static class ProxyApp
         builder.Services.AddSingleton<CohortKeys>();
         builder.Services.AddSingleton<ServiceHealth>();
         builder.Services.AddSingleton<BackendSelector>();
+        builder.Services.AddSingleton<Handoff.WriteGates>();
+        builder.Services.AddSingleton<Handoff.HandoffCoordinator>();
         builder.Services.AddSingleton<ForwarderClient>();
         builder.Services.AddSingleton<LoopGuard>();
         builder.Services.AddSingleton<StranglerTransformer>();

@@ -23,6 +23,9 @@ public sealed record RouteDefinition
 
     public Stage Stage { get; init; } = Stage.Legacy;
 
+    /// <summary>Who takes the route's writes; changed only by the handoff (<see cref="WriteOwner"/>).</summary>
+    public WriteOwner Owner { get; init; } = WriteOwner.Legacy;
+
     /// <summary>Canary share of user cohorts, 0–100 (only meaningful at <see cref="Stage.Canary"/>).</summary>
     public int Weight { get; init; }
 

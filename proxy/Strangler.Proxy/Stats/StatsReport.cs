@@ -14,6 +14,7 @@ internal sealed class StatsReport
     private readonly Safety.CanaryGuard _guard;
     private readonly RouteChangeService _changes;
     private readonly ProxyMetrics _metrics;
+    private readonly Handoff.HandoffCoordinator _handoffs;
     private readonly Counter _requests;
     private readonly Counter _transportErrors;
     private readonly Counter _shadow;
@@ -25,8 +26,10 @@ internal sealed class StatsReport
     private readonly Gauge _tableVersion;
 
     public StatsReport(
-        ProxyStats stats, RouteTableHolder table, ServiceHealth health, Safety.CanaryGuard guard, RouteChangeService changes, ProxyMetrics metrics)
+        ProxyStats stats, RouteTableHolder table, ServiceHealth health, Safety.CanaryGuard guard, RouteChangeService changes, ProxyMetrics metrics,
+        Handoff.HandoffCoordinator handoffs)
     {
+        _handoffs = handoffs;
         _stats = stats;
         _table = table;
         _health = health;
@@ -66,6 +69,8 @@ internal sealed class StatsReport
                 {
                     id,
                     stage = route is null ? null : StageNames.Name(route.Stage),
+                    owner = route is null ? null : OwnerNames.Name(route.Definition.Owner),
+                    handoff = _handoffs.LastReports.FirstOrDefault(h => h.Route == id),
                     weight = route?.Definition.Weight,
                     autoRollbacks = _guard.RollbacksFor(id),
                     backends = _stats.Requests.Where(r => r.Key.Route == id)

@@ -29,6 +29,7 @@ public sealed class StageTests(StranglerStack stack) : IClassFixture<StranglerSt
             methods = new[] { "GET", "POST", "PUT" },
             destinations = new[] { stack.ServiceAddress.ToString() },
             stage = "service",
+            owner = "service",
         });
 
         using var created = await stack.Proxy.Public.PostAsJsonAsync("/api/drivers", new
@@ -50,6 +51,60 @@ public sealed class StageTests(StranglerStack stack) : IClassFixture<StranglerSt
         Assert.Equal("legacy", after.Headers.GetValues("X-Strangler-Backend").Single());
         Assert.Equal(await read.Content.ReadAsStringAsync(), await after.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, (await stack.Proxy.Admin.DeleteAsync("/admin/routes/svc-drivers")).StatusCode);
+    }
+
+    [Fact]
+    public async Task WritesFollowTheOwner_NotTheStage_AndOnlyTheHandoffChangesTheOwner()
+    {
+        await stack.Proxy.PutRouteAsync("owned-drivers", new
+        {
+            path = "/api/drivers/{**rest}",
+            destinations = new[] { stack.ServiceAddress.ToString() },
+            stage = "service",
+        });
+
+        using var read = await stack.Proxy.Public.GetAsync("/api/drivers?pageSize=1");
+        using var write = await stack.Proxy.Public.PostAsJsonAsync("/api/drivers", new
+        {
+            fullName = "Owner Rule",
+            email = $"owner.{Guid.NewGuid():N}@example.com",
+            licenceNumber = $"OW-{Random.Shared.Next(100000, 999999)}",
+            licenceExpiresOn = "2031-01-01",
+            vehicle = new { make = "Kia", model = "Niro", plate = "OW-00-01" },
+        });
+        var takeOver = await stack.Proxy.Admin.PutAsJsonAsync("/admin/routes/owned-drivers",
+            new { path = "/api/drivers/{**rest}", destinations = new[] { stack.ServiceAddress.ToString() }, stage = "service", owner = "service" });
+        var keep = await stack.Proxy.Admin.PutAsJsonAsync("/admin/routes/owned-drivers",
+            new { path = "/api/drivers/{**rest}", destinations = new[] { stack.ServiceAddress.ToString() }, stage = "canary", weight = 5 });
+        var badOwner = await stack.Proxy.Admin.PutAsJsonAsync("/admin/routes/other", new { path = "/api/other", owner = "both" });
+
+        Assert.Equal("service", read.Headers.GetValues("X-Strangler-Backend").Single());
+        Assert.Equal(HttpStatusCode.Created, write.StatusCode);
+        Assert.Equal("legacy", write.Headers.GetValues("X-Strangler-Backend").Single()); // owner defaults to legacy
+        Assert.Equal(HttpStatusCode.Conflict, takeOver.StatusCode);
+        Assert.Contains("POST /admin/routes/owned-drivers/owner", await takeOver.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, keep.StatusCode);
+        Assert.Equal("legacy", (await stack.Proxy.GetJsonAsync("/admin/routes/owned-drivers")).GetProperty("owner").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, badOwner.StatusCode);
+        Assert.Contains("owner must be one of legacy or service", await badOwner.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await stack.Proxy.Admin.DeleteAsync("/admin/routes/owned-drivers")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Handoff_WithoutTheLegacyDatabaseConfigured_IsRefusedAndChangesNothing()
+    {
+        await stack.Proxy.PutRouteAsync("unfenced", new { path = "/api/unfenced/{**rest}", destinations = new[] { stack.ServiceAddress.ToString() }, stage = "canary", weight = 10 });
+
+        var response = await stack.Proxy.Admin.PostAsJsonAsync("/admin/routes/unfenced/owner", new { owner = "service" });
+        var missing = await stack.Proxy.Admin.PostAsJsonAsync("/admin/routes/unfenced/owner", new { });
+        var unknown = await stack.Proxy.Admin.PostAsJsonAsync("/admin/routes/nope/owner", new { owner = "service" });
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("Proxy:Handoff:LegacyConnectionString", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("legacy", (await stack.Proxy.GetJsonAsync("/admin/routes/unfenced")).GetProperty("owner").GetString());
+        await stack.Proxy.Admin.DeleteAsync("/admin/routes/unfenced");
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed class SafetyTests(SafetyStack stack) : IClassFixture<SafetyStack>
             path = "/api/passengers/{**rest}",
             destinations = new[] { fake.Address.ToString() },
             stage = "service",
+            owner = "service",
         });
         await WaitForHealthAsync(fake.Address, healthy: true);
 
@@ -122,7 +123,7 @@ public sealed class SafetyTests(SafetyStack stack) : IClassFixture<SafetyStack>
     {
         await using var fake = await FakeService.StartAsync(stack.LegacyAddress);
         fake.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await stack.Proxy.PutRouteAsync("slow", new { path = "/api/slow", methods = new[] { "POST" }, destinations = new[] { fake.Address.ToString() }, stage = "service", timeoutSeconds = 1 });
+        await stack.Proxy.PutRouteAsync("slow", new { path = "/api/slow", methods = new[] { "POST" }, destinations = new[] { fake.Address.ToString() }, stage = "service", owner = "service", timeoutSeconds = 1 });
 
         using var response = await stack.Proxy.Public.PostAsync("/api/slow", null);
         fake.Gate.SetResult();

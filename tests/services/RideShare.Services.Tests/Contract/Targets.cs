@@ -174,12 +174,12 @@ public class TripsServiceTarget : IContractTarget, IAsyncLifetime
             var drivers = await DriversApp.StartAsync(
                 ["--Sync:Enabled=false", $"--DriverStore:DataDirectory={_drivers.Path}", "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning"], CancellationToken.None);
             _apps.Insert(0, drivers);
-            var driversRoute = await Admin.PutAsJsonAsync("/admin/routes/drivers", new { path = "/api/drivers/{**rest}", destinations = new[] { Address(drivers).ToString() }, stage = "service" });
+            var driversRoute = await Admin.PutAsJsonAsync("/admin/routes/drivers", new { path = "/api/drivers/{**rest}", destinations = new[] { Address(drivers).ToString() }, stage = "service", owner = "service" });
             Assert.True(driversRoute.IsSuccessStatusCode, $"PUT route drivers: {(int)driversRoute.StatusCode} {await driversRoute.Content.ReadAsStringAsync()}");
         }
 
         await StartTripsAsync();
-        var route = await Admin.PutAsJsonAsync("/admin/routes/trips", new { path = "/api/trips/{**rest}", destinations = new[] { TripsAddress.ToString() }, stage = "service" });
+        var route = await Admin.PutAsJsonAsync("/admin/routes/trips", new { path = "/api/trips/{**rest}", destinations = new[] { TripsAddress.ToString() }, stage = "service", owner = "service" });
         Assert.True(route.IsSuccessStatusCode, $"PUT route trips: {(int)route.StatusCode} {await route.Content.ReadAsStringAsync()}");
         Client = new HttpClient { BaseAddress = ProxyAddress };
         Api = new RideShareClient(Client);

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Strangler.Proxy.Admin;
+using Strangler.Proxy.Health;
+using Strangler.Proxy.Routing;
+
+namespace Strangler.Proxy.Handoff;
+
+/// <summary>How a handoff ended.</summary>
+public enum HandoffOutcome
+{
+    /// <summary>The owner changed; the held writes went to the new owner.</summary>
+    Completed,
+
+    /// <summary>The route already had that owner: nothing was held.</summary>
+    Unchanged,
+
+    /// <summary>Refused before anything was held (route, configuration, or the sync not ready).</summary>
+    Refused,
+
+    /// <summary>Stopped after writes were held: the owner is unchanged and the held writes went to it.</summary>
+    Aborted,
+
+    /// <summary>The route store could not record the new owner: nothing changed.</summary>
+    StoreUnavailable,
+
+    NotFound,
+}
+
+/// <summary>One handoff's report (admin API, /admin/stats).</summary>
+public sealed record HandoffReport(
+    string Route, string From, string To, HandoffOutcome Outcome, string Detail, string? Fence, double HoldMilliseconds,
+    long HeldWrites, long RefusedWrites, DateTimeOffset At);
+
+/// <summary>
+/// The LSN-fenced write-ownership handoff of a route, legacy → service (design.md, "The cutover model", step 4):
+/// check before holding that the service's sync is healthy and reaches legacy's current position; hold new writes
+/// (<see cref="WriteGate"/>) and let the ones in flight finish; read legacy's WAL position — the fence; wait until
+/// the service has applied everything up to it; record the new owner (persisted, audited, shared by replicas like
+/// the stage); release the held writes, which then go to the new owner. Any step failing or timing out releases
+/// the held writes to the unchanged owner. The way back (service → legacy) needs the service's reverse sync: it is
+/// refused while the service reports none, since the writes it took would never reach legacy.
+/// </summary>
+internal sealed class HandoffCoordinator(
+    RouteTableHolder table, RouteChangeService changes, WriteGates gates, ServiceHealth health, IOptions<ProxyOptions> options,
+    TimeProvider time, ILogger<HandoffCoordinator> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly Dictionary<string, HandoffReport> _last = new(StringComparer.Ordinal);
+
+    private HandoffOptions Settings => options.Value.Handoff;
+
+    public IReadOnlyList<HandoffReport> LastReports
+    {
+        get
+        {
+            lock (_last)
+            {
+                return _last.Values.OrderBy(r => r.Route, StringComparer.Ordinal).ToList();
+            }
+        }
+    }
+
+    public async Task<HandoffReport> HandOffAsync(string id, WriteOwner to, string? reason, string actor, CancellationToken cancellationToken)
+    {
+        await _oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            var report = await RunAsync(id, to, reason, actor, cancellationToken);
+            if (report.Outcome is not HandoffOutcome.NotFound)
+            {
+                lock (_last)
+                {
+                    _last[id] = report;
+                }
+            }
+
+            logger.Log(report.Outcome is HandoffOutcome.Completed or HandoffOutcome.Unchanged ? LogLevel.Information : LogLevel.Warning,
+                "Handoff of {RouteId} {From} → {To}: {Outcome}: {Detail} (fence {Fence}, writes held {HoldMs:F1} ms, {Held} held, {Refused} refused)",
+                id, report.From, report.To, report.Outcome, report.Detail, report.Fence, report.HoldMilliseconds, report.HeldWrites, report.RefusedWrites);
+            return report;
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    private async Task<HandoffReport> RunAsync(string id, WriteOwner to, string? reason, string actor, CancellationToken cancellationToken)
+    {
+        var route = table.Current.Find(id);
+        var from = route?.Definition.Owner ?? WriteOwner.Legacy;
+        HandoffReport Report(HandoffOutcome outcome, string detail, string? fence = null, double holdMs = 0, long held = 0, long refused = 0) =>
+            new(id, OwnerNames.Name(from), OwnerNames.Name(to), outcome, detail, fence, holdMs, held, refused, time.GetUtcNow());
+
+        if (route is null)
+        {
+            return Report(HandoffOutcome.NotFound, $"Route '{id}' does not exist.");
+        }
+
+        if (from == to)
+        {
+            return Report(HandoffOutcome.Unchanged, $"Route '{id}' is already written by {OwnerNames.Name(to)}.");
+        }
+
+        if (Settings.LegacyConnectionString.Length == 0)
+        {
+            return Report(HandoffOutcome.Refused,
+                "Handoffs need the monolith's database for the fence: set Proxy:Handoff:LegacyConnectionString (only its WAL position is read).");
+        }
+
+        if (health.PickHealthy(route.Destinations) is not { } destination)
+        {
+            return Report(HandoffOutcome.Refused, $"Route '{id}' has no healthy service destination.");
+        }
+
+        if (to == WriteOwner.Legacy)
+        {
+            return Report(HandoffOutcome.Refused,
+                $"The service at {destination} reports no reverse sync: writes it took would not reach legacy, so handing writes back would lose them. Keep the service as owner.");
+        }
+
+        // Check before you hold: the sync must be healthy and reach legacy's current position quickly.
+        var gate = gates.For(id);
+        string? fenceText = null;
+        try
+        {
+            var probe = await LegacyPositionAsync(cancellationToken);
+            if (await WaitForSyncAsync(destination, probe, Settings.PrecheckMilliseconds, cancellationToken) is { } notReady)
+            {
+                return Report(HandoffOutcome.Refused, $"The service's sync is not ready, so nothing was held: {notReady}");
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return Report(HandoffOutcome.Refused, $"Nothing was held: {e.Message}");
+        }
+
+        var (heldBefore, refusedBefore) = gate.Counts;
+        var holding = Stopwatch.GetTimestamp();
+        gate.Hold();
+        try
+        {
+            var drained = gate.DrainedAsync();
+            if (await Task.WhenAny(drained, Task.Delay(Settings.DrainMilliseconds, cancellationToken)) != drained)
+            {
+                return Aborted($"writes in flight did not finish within {Settings.DrainMilliseconds} ms.");
+            }
+
+            var fence = await LegacyPositionAsync(cancellationToken);
+            fenceText = new NpgsqlLogSequenceNumber(fence).ToString();
+            if (await WaitForSyncAsync(destination, fence, Settings.FenceMilliseconds, cancellationToken) is { } behind)
+            {
+                return Aborted($"the service did not apply legacy up to the fence {fenceText} in time: {behind}");
+            }
+
+            var result = await changes.SetOwnerAsync(id, to, reason ?? $"handoff at fence {fenceText}", actor, cancellationToken);
+            if (result.Failure != RouteChangeFailure.None)
+            {
+                return Aborted($"the new owner could not be recorded: {result.Detail}",
+                    result.Failure == RouteChangeFailure.Unavailable ? HandoffOutcome.StoreUnavailable : HandoffOutcome.Aborted);
+            }
+
+            return Done(HandoffOutcome.Completed, $"writes now go to the service; everything legacy committed up to {fenceText} was applied first.");
+        }
+        catch (Exception e) when (e is NpgsqlException or HttpRequestException or JsonException or TaskCanceledException or OperationCanceledException)
+        {
+            return Aborted(e.Message);
+        }
+        finally
+        {
+            gate.Release(); // on every path: held writes go to whoever owns the route now
+        }
+
+        HandoffReport Aborted(string why, HandoffOutcome outcome = HandoffOutcome.Aborted) =>
+            Done(outcome, $"Handoff aborted, the owner is still {OwnerNames.Name(from)}: {why}");
+
+        HandoffReport Done(HandoffOutcome outcome, string detail)
+        {
+            var (held, refused) = gate.Counts;
+            return Report(outcome, detail, fenceText, Stopwatch.GetElapsedTime(holding).TotalMilliseconds, held - heldBefore, refused - refusedBefore);
+        }
+    }
+
+    /// <summary>Legacy's WAL insert position: every transaction committed so far lies before it.</summary>
+    private async Task<ulong> LegacyPositionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(Settings.LegacyConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT pg_current_wal_insert_lsn()", connection);
+        return (ulong)(NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Null once the service's sync has applied <paramref name="lsn"/>; otherwise why not, after <paramref name="limitMs"/>.</summary>
+    private async Task<string?> WaitForSyncAsync(string destination, ulong lsn, int limitMs, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(limitMs * (Stopwatch.Frequency / 1000.0));
+        var url = $"{destination.TrimEnd('/')}/sync/status";
+        while (true)
+        {
+            using var status = JsonDocument.Parse(await _http.GetStringAsync(url, cancellationToken));
+            var root = status.RootElement;
+            var state = root.TryGetProperty("state", out var s) ? s.GetString() : null;
+            var applied = root.TryGetProperty("appliedLsn", out var a) && a.TryGetUInt64(out var value) ? value : 0;
+            var error = root.TryGetProperty("lastError", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+            if (state == "streaming" && applied >= lsn)
+            {
+                return null;
+            }
+
+            if (Stopwatch.GetTimestamp() >= deadline)
+            {
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"its sync is {state ?? "unknown"} at {new NpgsqlLogSequenceNumber(applied)}, legacy at {new NpgsqlLogSequenceNumber(lsn)}{(error is null ? "" : $", last error: {error}")}.");
+            }
+
+            await Task.Delay(Settings.PollMilliseconds, cancellationToken);
+        }
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _oneAtATime.Dispose();
+    }
+}

@@ -1,0 +1,23 @@
+namespace Strangler.Proxy.Handoff;
+
+/// <summary><c>Proxy:Handoff</c>: how the write-ownership handoff fences, waits and holds (docs/proxy.md, "Write ownership").</summary>
+public sealed class HandoffOptions
+{
+    /// <summary>The monolith's database, read for the fence (<c>pg_current_wal_insert_lsn()</c>, no table access). Empty: handoffs are refused.</summary>
+    public string LegacyConnectionString { get; set; } = "";
+
+    /// <summary>How long the sync may take to reach legacy's position before anything is held ("check before you hold").</summary>
+    public int PrecheckMilliseconds { get; set; } = 3000;
+
+    /// <summary>How long the handoff waits for writes already in flight to finish once writes are held.</summary>
+    public int DrainMilliseconds { get; set; } = 3000;
+
+    /// <summary>How long the handoff waits, holding writes, for the new owner to apply everything up to the fence.</summary>
+    public int FenceMilliseconds { get; set; } = 3000;
+
+    /// <summary>How long one held write waits before it is refused with 503 and Retry-After.</summary>
+    public int MaxHoldMilliseconds { get; set; } = 5000;
+
+    /// <summary>How often the sync's position is polled while waiting.</summary>
+    public int PollMilliseconds { get; set; } = 5;
+}

@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using RideShare.Services.Tests.Sync;
+using static Strangler.Testing.RideShareClient;
+
+namespace RideShare.Services.Tests.Handoff;
+
+/// <summary>The synced stack with the strangler proxy in front: drivers and passengers routes read from the services, written by legacy.</summary>
+public sealed class HandoffStack : SyncedStack
+{
+    public const string Token = "handoff-admin-token-0123456789";
+    private readonly TempDirectory _routes = new();
+    private WebApplication? _proxy;
+
+    public HttpClient Public { get; private set; } = null!;
+
+    public HttpClient Admin { get; private set; } = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _proxy = await Strangler.Proxy.Hosting.ProxyApp.StartAsync(
+        [
+            $"--Proxy:LegacyUrl={Monolith.BaseAddress}", "--Proxy:Listen=http://127.0.0.1:0", "--Proxy:Admin:Listen=http://127.0.0.1:0",
+            $"--Proxy:Admin:Token={Token}", $"--Proxy:Store:FilePath={Path.Combine(_routes.Path, "routes.json")}",
+            "--Proxy:Health:IntervalMilliseconds=100", $"--Proxy:Handoff:LegacyConnectionString={LegacyConnectionString}",
+            "--Proxy:Handoff:PrecheckMilliseconds=1500", "--Log:MinimumLevel=Warning",
+        ], CancellationToken.None);
+        var endpoints = _proxy.Services.GetRequiredService<Strangler.Proxy.Hosting.ProxyEndpoints>();
+        Public = new HttpClient { BaseAddress = endpoints.PublicAddress };
+        Admin = new HttpClient { BaseAddress = endpoints.AdminAddress };
+        Admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        foreach (var (id, target) in new[] { ("drivers", Drivers), ("passengers", Passengers) })
+        {
+            var route = await Admin.PutAsJsonAsync($"/admin/routes/{id}", new { path = $"/api/{id}/{{**rest}}", destinations = new[] { target.BaseAddress.ToString() }, stage = "service" });
+            Assert.True(route.IsSuccessStatusCode, await route.Content.ReadAsStringAsync());
+        }
+    }
+
+    public override async Task DisposeAsync()
+    {
+        Public?.Dispose();
+        Admin?.Dispose();
+        if (_proxy is not null)
+        {
+            await _proxy.StopAsync();
+            await _proxy.DisposeAsync();
+        }
+
+        _routes.Dispose();
+        await base.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The LSN-fenced write-ownership handoff, legacy → service, through the real proxy while users write: no request
+/// fails, every acknowledged write is in the new owner's store, writes after the handoff reach the service; a
+/// handoff whose sync is not ready is refused before anything is held, and changes nothing.
+/// </summary>
+public sealed class HandoffTests(HandoffStack stack) : IClassFixture<HandoffStack>
+{
+    [Fact]
+    public async Task HandOffDrivers_UnderWriteLoad_NoRequestFails_NoWriteIsLost()
+    {
+        var failures = new ConcurrentQueue<string>();
+        var acknowledged = new ConcurrentDictionary<long, string>(); // driver id → the last acknowledged body
+        var backends = new ConcurrentQueue<(bool StartedAfter, bool EndedBefore, string Backend)>();
+        var sent = 0; // the handoff request was sent
+        var handedOver = 0; // and answered
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 4).Select(writer => Task.Run(async () =>
+        {
+            for (var round = 0; !stop.IsCancellationRequested || round < 3; round++)
+            {
+                var startedAfter = Volatile.Read(ref handedOver) == 1;
+                var created = await stack.Public.PostAsJsonAsync("/api/drivers", DriverBody());
+                var endedBefore = Volatile.Read(ref sent) == 0;
+                if (created.StatusCode != HttpStatusCode.Created)
+                {
+                    failures.Enqueue($"create: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+                    continue;
+                }
+
+                backends.Enqueue((startedAfter, endedBefore, created.Headers.GetValues("X-Strangler-Backend").Single()));
+                var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+                var moved = await stack.Public.PutAsJsonAsync($"/api/drivers/{id}/status",
+                    new { status = "available", location = new { latitude = 10m + writer, longitude = round * 0.001m } });
+                var body = await moved.Content.ReadAsStringAsync();
+                if (moved.StatusCode != HttpStatusCode.OK)
+                {
+                    failures.Enqueue($"status: {(int)moved.StatusCode} {body}");
+                    continue;
+                }
+
+                acknowledged[id] = body;
+            }
+        })).ToList();
+
+        await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= 8), "writes before the handoff");
+        Volatile.Write(ref sent, 1);
+        var handoff = await stack.Admin.PostAsJsonAsync("/admin/routes/drivers/owner", new { owner = "service", reason = "test cutover" });
+        var report = await handoff.Content.ReadAsStringAsync();
+        Volatile.Write(ref handedOver, 1);
+        var countAtHandoff = acknowledged.Count;
+        await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= countAtHandoff + 8), "writes after the handoff");
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+
+        Assert.True(handoff.StatusCode == HttpStatusCode.OK, report);
+        Assert.Contains("\"outcome\":\"completed\"", report, StringComparison.Ordinal);
+        Assert.Empty(failures);
+        Assert.Contains(backends, b => b.EndedBefore);
+        Assert.All(backends.Where(b => b.EndedBefore), b => Assert.Equal("legacy", b.Backend));
+        Assert.Contains(backends, b => b.StartedAfter);
+        Assert.All(backends.Where(b => b.StartedAfter), b => Assert.Equal("service", b.Backend));
+        foreach (var (id, body) in acknowledged)
+        {
+            var stored = await stack.Drivers.Client.GetAsync($"/api/drivers/{id}");
+            Assert.True(stored.StatusCode == HttpStatusCode.OK, $"driver {id} acknowledged but not in the service's store");
+            Assert.Equal(body, await stored.Content.ReadAsStringAsync());
+        }
+
+        var route = await stack.Admin.GetFromJsonAsync<JsonElement>("/admin/routes/drivers");
+        Assert.Equal("service", route.GetProperty("owner").GetString());
+        var audit = await stack.Admin.GetStringAsync("/admin/audit");
+        Assert.Contains("\"action\":\"owner\"", audit, StringComparison.Ordinal);
+        var stats = await stack.Admin.GetFromJsonAsync<JsonElement>("/admin/stats");
+        var drivers = stats.GetProperty("routes").EnumerateArray().Single(r => r.GetProperty("id").GetString() == "drivers");
+        Assert.Equal("completed", drivers.GetProperty("handoff").GetProperty("outcome").GetString());
+        Assert.True(drivers.GetProperty("handoff").GetProperty("holdMilliseconds").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task HandOff_WhileTheServicesSyncIsStalled_IsRefusedBeforeHolding_AndWritesGoOn()
+    {
+        await Sql.ExecuteAsync(stack.PassengersConnectionString, "ALTER TABLE passengers.mt_doc_passengerdocument RENAME TO mt_doc_stalled");
+        try
+        {
+            var stalled = await stack.Monolith.Api.CreatePassengerAsync(); // the sync cannot apply this one
+            var handoff = await stack.Admin.PostAsJsonAsync("/admin/routes/passengers/owner", new { owner = "service" });
+            var write = await stack.Public.PostAsJsonAsync("/api/passengers", new { fullName = "During", email = $"during.{Guid.NewGuid():N}@example.com" });
+
+            var problem = await ProblemAsync(handoff, HttpStatusCode.Conflict);
+            Assert.Contains("not ready, so nothing was held", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal(0, problem.GetProperty("handoff").GetProperty("heldWrites").GetInt64());
+            Assert.Equal(HttpStatusCode.Created, write.StatusCode);
+            Assert.Equal("legacy", write.Headers.GetValues("X-Strangler-Backend").Single());
+            Assert.Equal("legacy", (await stack.Admin.GetFromJsonAsync<JsonElement>("/admin/routes/passengers")).GetProperty("owner").GetString());
+            Assert.True(stalled > 0);
+        }
+        finally
+        {
+            await Sql.ExecuteAsync(stack.PassengersConnectionString, "ALTER TABLE passengers.mt_doc_stalled RENAME TO mt_doc_passengerdocument");
+        }
+    }
+
+    [Fact]
+    public async Task TheOwnerHeader_FromAClient_IsNotTrusted()
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, "/api/passengers")
+        {
+            Content = JsonContent.Create(new { fullName = "Sneaky", email = $"sneaky.{Guid.NewGuid():N}@example.com" }),
+            Headers = { { "X-Strangler-Owner", "service" } },
+        };
+
+        var response = await stack.Public.SendAsync(message);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("legacy", response.Headers.GetValues("X-Strangler-Backend").Single());
+    }
+}
