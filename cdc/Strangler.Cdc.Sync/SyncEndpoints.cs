@@ -61,7 +61,8 @@ public static class SyncEndpoints
     /// <summary>GET /sync/status (the runner's status as JSON) and GET /metrics (Prometheus text).</summary>
     public static IEndpointRouteBuilder MapSync(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/sync/status", (SyncRunner runner) => TypedResults.Ok(runner.Status));
+        app.MapGet("/sync/status", (SyncRunner runner, IServiceProvider services) =>
+            TypedResults.Ok(services.GetService<IReverseSync>() is { } reverse ? runner.Status with { Reverse = reverse.Status } : runner.Status));
         app.MapGet("/metrics", async (HttpContext context, SyncMetrics metrics) =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";

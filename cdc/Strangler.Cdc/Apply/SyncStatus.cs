@@ -6,4 +6,18 @@ namespace Strangler.Cdc.Apply;
 /// </summary>
 public sealed record SyncStatus(
     string State, string Transport, ulong AppliedLsn, string AppliedLsnText, double? LagMilliseconds, long EventsApplied, long EventsStale,
-    long DeadLetters, DateTimeOffset? LastAppliedAt, string? LastError);
+    long DeadLetters, DateTimeOffset? LastAppliedAt, string? LastError, ReverseSyncStatus? Reverse = null);
+
+/// <summary>
+/// The reverse sync (service → legacy) of a service that owns its writes: the position of the newest write it took
+/// (<see cref="WrittenPosition"/>) and of the newest one applied into legacy (<see cref="AppliedPosition"/>, kept as
+/// the replication origin's progress), writes waiting, and writes legacy refused (dead letters).
+/// </summary>
+public sealed record ReverseSyncStatus(
+    string State, string Origin, ulong WrittenPosition, ulong AppliedPosition, long Pending, long DeadLetters, DateTimeOffset? LastAppliedAt, string? LastError);
+
+/// <summary>A service's reverse sync, as /sync/status reports it.</summary>
+public interface IReverseSync
+{
+    ReverseSyncStatus Status { get; }
+}

@@ -20,6 +20,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private long _eventsPublished;
     private long _deliveryFailures;
+    private long _originSkipped;
     private long _snapshotRows;
     private long _unencodable;
     private ulong? _lastCommit;
@@ -39,6 +40,9 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
 
     /// <summary>Deliveries that failed (the engine then restarted from the slot).</summary>
     public long DeliveryFailures => Interlocked.Read(ref _deliveryFailures);
+
+    /// <summary>Transactions not captured because our reverse sync applied them (replication origin, see <see cref="CdcOptions.SkipOriginPrefix"/>).</summary>
+    public long OriginTransactionsSkipped => Interlocked.Read(ref _originSkipped);
 
     /// <summary>Completed when the snapshot (if any) is done and streaming has started.</summary>
     public TaskCompletionSource Streaming { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -354,6 +358,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
         long? txId = null;
         var commitTime = DateTimeOffset.MinValue;
         var metadata = options.TransactionMetadata ? new TransactionMetadata() : null;
+        var skipping = false; // the current transaction carries one of our replication origins
         // Streaming and heartbeats stop when asked, or as soon as a delivery fails.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, pipeline.Failed);
         var heartbeat = HeartbeatAsync(replication, encoder, pipeline, stop.Token);
@@ -365,6 +370,16 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
                 pipeline.MessageStarted();
                 switch (message)
                 {
+                    case OriginMessage origin:
+                        skipping = options.SkipOriginPrefix.Length > 0 && origin.OriginName.StartsWith(options.SkipOriginPrefix, StringComparison.Ordinal);
+                        if (skipping)
+                        {
+                            Interlocked.Increment(ref _originSkipped);
+                        }
+
+                        break;
+                    case InsertMessage or UpdateMessage or DeleteMessage or TruncateMessage when skipping:
+                        break;
                     case RelationMessage relation:
                         var name = $"{relation.Namespace}.{relation.RelationName}";
                         TableInfo? captured = null;
@@ -379,6 +394,7 @@ public sealed class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logg
                         relations[relation.RelationId] = captured;
                         break;
                     case BeginMessage begin:
+                        skipping = false;
                         pipeline.BeginTransaction();
                         txId = begin.TransactionXid;
                         commitTime = begin.TransactionCommitTimestamp;

@@ -39,6 +39,13 @@ public sealed class CdcOptions
     public int HeartbeatIntervalMilliseconds { get; set; } = 10_000;
 
     /// <summary>Largest number of events handed to the sink at once.</summary>
+    /// <summary>
+    /// Transactions applied under a PostgreSQL replication origin whose name starts with this prefix are not captured:
+    /// they are our own reverse sync writing a service's changes back into legacy, and capturing them would loop
+    /// them back to the service. Empty captures everything.
+    /// </summary>
+    public string SkipOriginPrefix { get; set; } = "strangler";
+
     public int MaxBatchSize { get; set; } = 2_048;
 
     /// <summary>Transactions handed to the sink but not yet acknowledged, at most (delivery is pipelined; LSNs are confirmed in order).</summary>

@@ -42,8 +42,9 @@ public sealed record HandoffReport(
 /// (<see cref="WriteGate"/>) and let the ones in flight finish; read legacy's WAL position — the fence; wait until
 /// the service has applied everything up to it; record the new owner (persisted, audited, shared by replicas like
 /// the stage); release the held writes, which then go to the new owner. Any step failing or timing out releases
-/// the held writes to the unchanged owner. The way back (service → legacy) needs the service's reverse sync: it is
-/// refused while the service reports none, since the writes it took would never reach legacy.
+/// the held writes to the unchanged owner. The way back (service → legacy) is the same with the service's reverse
+/// sync in the sync's place: the fence is the position of the newest write in the service's outbox, and the handback
+/// waits until legacy has it; it is refused while the service reports no reverse sync (its writes would be lost).
 /// </summary>
 internal sealed class HandoffCoordinator(
     RouteTableHolder table, RouteChangeService changes, WriteGates gates, ServiceHealth health, IOptions<ProxyOptions> options,
@@ -119,21 +120,21 @@ internal sealed class HandoffCoordinator(
             return Report(HandoffOutcome.Refused, $"Route '{id}' has no healthy service destination.");
         }
 
-        if (to == WriteOwner.Legacy)
-        {
-            return Report(HandoffOutcome.Refused,
-                $"The service at {destination} reports no reverse sync: writes it took would not reach legacy, so handing writes back would lose them. Keep the service as owner.");
-        }
-
         // Check before you hold: the sync must be healthy and reach legacy's current position quickly.
         var gate = gates.For(id);
         string? fenceText = null;
         try
         {
-            var probe = await LegacyPositionAsync(cancellationToken);
-            if (await WaitForSyncAsync(destination, probe, Settings.PrecheckMilliseconds, cancellationToken) is { } notReady)
+            var probe = to == WriteOwner.Service ? await LegacyPositionAsync(cancellationToken) : await ReverseWrittenAsync(destination, cancellationToken);
+            if (probe is null)
             {
-                return Report(HandoffOutcome.Refused, $"The service's sync is not ready, so nothing was held: {notReady}");
+                return Report(HandoffOutcome.Refused,
+                    $"The service at {destination} reports no reverse sync: writes it took would not reach legacy, so handing writes back would lose them. Keep the service as owner.");
+            }
+
+            if (await WaitForAsync(destination, to, probe.Value, Settings.PrecheckMilliseconds, cancellationToken) is { } notReady)
+            {
+                return Report(HandoffOutcome.Refused, $"The {(to == WriteOwner.Service ? "service's sync" : "reverse sync")} is not ready, so nothing was held: {notReady}");
             }
         }
         catch (Exception e) when (e is NpgsqlException or HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
@@ -152,11 +153,12 @@ internal sealed class HandoffCoordinator(
                 return Aborted($"writes in flight did not finish within {Settings.DrainMilliseconds} ms.");
             }
 
-            var fence = await LegacyPositionAsync(cancellationToken);
-            fenceText = new NpgsqlLogSequenceNumber(fence).ToString();
-            if (await WaitForSyncAsync(destination, fence, Settings.FenceMilliseconds, cancellationToken) is { } behind)
+            // The fence: for legacy → service, legacy's WAL position; for service → legacy, the service's last write in its outbox.
+            var fence = to == WriteOwner.Service ? await LegacyPositionAsync(cancellationToken) : await ReverseWrittenAsync(destination, cancellationToken) ?? 0;
+            fenceText = to == WriteOwner.Service ? new NpgsqlLogSequenceNumber(fence).ToString() : fence.ToString(CultureInfo.InvariantCulture);
+            if (await WaitForAsync(destination, to, fence, Settings.FenceMilliseconds, cancellationToken) is { } behind)
             {
-                return Aborted($"the service did not apply legacy up to the fence {fenceText} in time: {behind}");
+                return Aborted($"the new owner did not apply everything up to the fence {fenceText} in time: {behind}");
             }
 
             var result = await changes.SetOwnerAsync(id, to, reason ?? $"handoff at fence {fenceText}", actor, cancellationToken);
@@ -166,7 +168,9 @@ internal sealed class HandoffCoordinator(
                     result.Failure == RouteChangeFailure.Unavailable ? HandoffOutcome.StoreUnavailable : HandoffOutcome.Aborted);
             }
 
-            return Done(HandoffOutcome.Completed, $"writes now go to the service; everything legacy committed up to {fenceText} was applied first.");
+            return Done(HandoffOutcome.Completed, to == WriteOwner.Service
+                ? $"writes now go to the service; everything legacy committed up to {fenceText} was applied first."
+                : $"writes now go to legacy; every write the service took, up to its outbox position {fenceText}, was applied into legacy first.");
         }
         catch (Exception e) when (e is NpgsqlException or HttpRequestException or JsonException or TaskCanceledException or OperationCanceledException)
         {
@@ -196,8 +200,19 @@ internal sealed class HandoffCoordinator(
         return (ulong)(NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>Null once the service's sync has applied <paramref name="lsn"/>; otherwise why not, after <paramref name="limitMs"/>.</summary>
-    private async Task<string?> WaitForSyncAsync(string destination, ulong lsn, int limitMs, CancellationToken cancellationToken)
+    /// <summary>The service's reverse sync: the position of the newest write it took; null when it reports no reverse sync.</summary>
+    private async Task<ulong?> ReverseWrittenAsync(string destination, CancellationToken cancellationToken)
+    {
+        using var status = JsonDocument.Parse(await _http.GetStringAsync($"{destination.TrimEnd('/')}/sync/status", cancellationToken));
+        return status.RootElement.TryGetProperty("reverse", out var reverse) && reverse.ValueKind == JsonValueKind.Object
+            && reverse.TryGetProperty("writtenPosition", out var written) && written.TryGetUInt64(out var value) ? value : null;
+    }
+
+    /// <summary>
+    /// Null once the new owner has applied everything up to <paramref name="position"/> — the service's forward sync
+    /// (legacy WAL position) or its reverse sync (outbox position) —; otherwise why not, after <paramref name="limitMs"/>.
+    /// </summary>
+    private async Task<string?> WaitForAsync(string destination, WriteOwner to, ulong position, int limitMs, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(limitMs * (Stopwatch.Frequency / 1000.0));
         var url = $"{destination.TrimEnd('/')}/sync/status";
@@ -205,18 +220,26 @@ internal sealed class HandoffCoordinator(
         {
             using var status = JsonDocument.Parse(await _http.GetStringAsync(url, cancellationToken));
             var root = status.RootElement;
-            var state = root.TryGetProperty("state", out var s) ? s.GetString() : null;
-            var applied = root.TryGetProperty("appliedLsn", out var a) && a.TryGetUInt64(out var value) ? value : 0;
-            var error = root.TryGetProperty("lastError", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-            if (state == "streaming" && applied >= lsn)
+            if (to == WriteOwner.Legacy)
+            {
+                root = root.TryGetProperty("reverse", out var reverse) && reverse.ValueKind == JsonValueKind.Object ? reverse : default;
+            }
+
+            var state = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("state", out var s) ? s.GetString() : null;
+            var applied = root.ValueKind == JsonValueKind.Object && root.TryGetProperty(to == WriteOwner.Service ? "appliedLsn" : "appliedPosition", out var a)
+                && a.TryGetUInt64(out var value) ? value : 0;
+            var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("lastError", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+            var healthy = to == WriteOwner.Service ? state == "streaming" : state == "running";
+            if (healthy && applied >= position)
             {
                 return null;
             }
 
             if (Stopwatch.GetTimestamp() >= deadline)
             {
-                return string.Create(CultureInfo.InvariantCulture,
-                    $"its sync is {state ?? "unknown"} at {new NpgsqlLogSequenceNumber(applied)}, legacy at {new NpgsqlLogSequenceNumber(lsn)}{(error is null ? "" : $", last error: {error}")}.");
+                var at = to == WriteOwner.Service ? new NpgsqlLogSequenceNumber(applied).ToString() : applied.ToString(CultureInfo.InvariantCulture);
+                var target = to == WriteOwner.Service ? new NpgsqlLogSequenceNumber(position).ToString() : position.ToString(CultureInfo.InvariantCulture);
+                return $"it is {state ?? "unknown"} at {at}, the fence is {target}{(error is null ? "" : $", last error: {error}")}.";
             }
 
             await Task.Delay(Settings.PollMilliseconds, cancellationToken);

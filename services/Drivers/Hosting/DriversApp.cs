@@ -47,11 +47,15 @@ public static class DriversApp
         builder.AddServiceDefaults();
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(store.Redis);
-        builder.Services.AddSingleton(_ => store.CreateStore());
+        builder.Services.AddSingleton(_ => store.CreateStore(outbox: legacy is not null));
         builder.Services.AddSingleton(TimeProvider.System);
         if (legacy is not null)
         {
             builder.Services.AddResolvedDatabaseLifetime(legacy);
+            builder.Services.AddSingleton(new LegacyDatabase(legacy.ConnectionString));
+            builder.Services.AddSingleton<DriverReverseSync>();
+            builder.Services.AddSingleton<Strangler.Cdc.Apply.IReverseSync>(sp => sp.GetRequiredService<DriverReverseSync>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<DriverReverseSync>());
         }
         builder.Services.AddHealthChecks().AddCheck<DriverStoreReadiness>("drivers-store", tags: [ServiceDefaultsExtensions.ReadyTag]);
         builder.Services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));

@@ -18,7 +18,8 @@ namespace RideShare.Drivers.Store;
 /// </summary>
 internal static class DriverScript
 {
-    // ARGV: a guarded record (guard key, the state the guard's 'state' field must have — '' for "the guard key does
+    // ARGV: the outbox flag ('1': every API write — lsn '' — that applies appends "seq:op:id" to drivers:outbox, for the
+    // reverse sync to legacy; the sequence is drivers:outbox:seq), then a guarded record (guard key, the state the guard's 'state' field must have — '' for "the guard key does
     // not exist" —, the record's key ('' for none), r and r field/value pairs), then n, then n commands, then the
     // checkpoint ('' for none), then m and m dead letters. A guard that does not hold changes nothing and returns
     // { 'G' }; the record is written only when every command returned 1 (so a reservation and its driver change
@@ -43,6 +44,13 @@ internal static class DriverScript
           end
           local tomb = redis.call('HGET', 'drivers:deleted', id)
           return present(tomb) and tomb >= lsn
+        end
+        local OUTBOX = ARGV[1] == '1'
+        local function outbox(op, id)
+          if OUTBOX then
+            local seq = redis.call('INCR', 'drivers:outbox:seq')
+            redis.call('RPUSH', 'drivers:outbox', tostring(seq) .. ':' .. op .. ':' .. id)
+          end
         end
         local function unindex_unique(index, value, id)
           if present(value) and redis.call('HGET', index, value) == id then redis.call('HDEL', index, value) end
@@ -125,6 +133,7 @@ internal static class DriverScript
           elseif lsn ~= '' then
             redis.call('HDEL', 'drivers:deleted', id)
           end
+          if lsn == '' then outbox('P', id) end
           if n > maxid then maxid = n end
           return 1
         end
@@ -148,20 +157,22 @@ internal static class DriverScript
           if lsn ~= '' then
             redis.call('HSET', 'drivers:deleted', id, lsn)
             redis.call('HINCRBY', 'drivers:deleted:applied', id, 1)
+          elseif exists then
+            outbox('D', id)
           end
           if exists or lsn ~= '' then return 1 end
           return -1
         end
-        local guard, guardState, recordKey = ARGV[1], ARGV[2], ARGV[3]
+        local guard, guardState, recordKey = ARGV[2], ARGV[3], ARGV[4]
         local record = {}
-        for k = 1, tonumber(ARGV[4]) * 2 do record[k] = ARGV[4 + k] end
+        for k = 1, tonumber(ARGV[5]) * 2 do record[k] = ARGV[5 + k] end
         if guard ~= '' then
           local state = redis.call('HGET', guard, 'state')
           if (guardState == '' and present(state)) or (guardState ~= '' and state ~= guardState) then return { 'G' } end
         end
         local results = {}
         local all = true
-        local i = 5 + #record
+        local i = 6 + #record
         local n = tonumber(ARGV[i])
         i = i + 1
         for c = 1, n do

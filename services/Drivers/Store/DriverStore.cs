@@ -12,7 +12,7 @@ namespace RideShare.Drivers.Store;
 /// is durable, and a sync batch costs one log flush, not one per key. An external server's durability is its own
 /// configuration (e.g. Redis <c>appendfsync always</c>).
 /// </summary>
-public sealed class DriverStore(IConnectionMultiplexer redis, bool commitAof = false)
+public sealed class DriverStore(IConnectionMultiplexer redis, bool commitAof = false, bool outbox = false)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -88,7 +88,7 @@ public sealed class DriverStore(IConnectionMultiplexer redis, bool commitAof = f
     {
         var args = new List<RedisValue>(commands.Count * 40 + 8)
         {
-            record?.GuardKey ?? "", record?.GuardState ?? "", record?.Key ?? "", record?.Fields.Count ?? 0,
+            outbox ? "1" : "0", record?.GuardKey ?? "", record?.GuardState ?? "", record?.Key ?? "", record?.Fields.Count ?? 0,
         };
         foreach (var (field, value) in record?.Fields ?? [])
         {

@@ -30,7 +30,8 @@ public sealed class DriverStoreConnection : IAsyncDisposable
     public bool IsEmbedded { get; private init; }
 
     /// <summary>The store's API over this connection.</summary>
-    public DriverStore CreateStore() => new(Redis, IsEmbedded);
+    /// <summary>A store on this connection; <paramref name="outbox"/>: API writes also go to the outbox the reverse sync reads.</summary>
+    public DriverStore CreateStore(bool outbox = false) => new(Redis, IsEmbedded, outbox);
 
     /// <summary>Where the store is, for logs ("embedded Garnet at …", "redis at …").</summary>
     public string Description { get; }
