@@ -24,7 +24,8 @@ public sealed class ReconcileTests(SyncedStack stack) : IClassFixture<SyncedStac
         var redis = stack.Drivers.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
         await redis.HashSetAsync("driver:3", "fullName", "Tampered Name");
         await redis.KeyDeleteAsync("driver:5");
-        var store = stack.Drivers.Services.GetRequiredService<DriverStore>();
+        // Written straight into the store (not through the API, whose writes the reverse sync would carry to legacy).
+        var store = stack.Drivers.Services.GetRequiredService<DriverStoreConnection>().CreateStore(outbox: false);
         var extra = (await store.GetAsync(1))! with { Id = 9_999, Email = "extra@example.com", LicenceNumber = "EXTRA-9999" };
         await store.WriteAsync(new DriverCommand('P', 9_999, null, null, false, extra));
 
