@@ -45,6 +45,8 @@ public sealed class ProxyOptions
 
     public Handoff.HandoffOptions Handoff { get; set; } = new();
 
+    public Handoff.ReadYourWritesOptions ReadYourWrites { get; set; } = new();
+
     /// <summary>Initial routes, used only when the route store is empty (first start).</summary>
     public List<RouteDefinition> Routes { get; set; } = [];
 }

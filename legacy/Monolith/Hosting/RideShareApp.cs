@@ -42,6 +42,7 @@ public static class RideShareApp
         }
 
         app.UseServiceDefaults();
+        app.UseCommitPosition(app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>());
         app.MapDefaultEndpoints();
         app.MapDriversApi();
         app.MapReservationsApi();

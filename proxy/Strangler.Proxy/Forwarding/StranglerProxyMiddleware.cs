@@ -35,12 +35,15 @@ internal sealed partial class StranglerProxyMiddleware
     private readonly LoopGuard _loops;
     private readonly StranglerTransformer _transformer;
     private readonly WriteGates _gates;
+    private readonly ReadYourWrites _readYourWrites;
+    private readonly Cohorts.CohortKeys _cohorts;
     private readonly TimeSpan _maxHold;
 
     public StranglerProxyMiddleware(
         RequestDelegate next, IHttpForwarder forwarder, RouteTableHolder table, BackendSelector selector, ProxyStats stats,
         ShadowDispatcher shadow, CanaryGuard guard, ServiceHealth health, ILogger<StranglerProxyMiddleware> logger, ForwarderClient client,
-        LoopGuard loops, StranglerTransformer transformer, WriteGates gates, IOptions<ProxyOptions> options)
+        LoopGuard loops, StranglerTransformer transformer, WriteGates gates, ReadYourWrites readYourWrites, Cohorts.CohortKeys cohorts,
+        IOptions<ProxyOptions> options)
     {
         _ = next; // terminal middleware
         _forwarder = forwarder;
@@ -58,6 +61,8 @@ internal sealed partial class StranglerProxyMiddleware
         _loops = loops;
         _transformer = transformer;
         _gates = gates;
+        _readYourWrites = readYourWrites;
+        _cohorts = cohorts;
         _maxHold = TimeSpan.FromMilliseconds(options.Value.Handoff.MaxHoldMilliseconds);
     }
 
@@ -96,6 +101,17 @@ internal sealed partial class StranglerProxyMiddleware
     private async Task ForwardAsync(HttpContext context, CompiledRoute? route, long started)
     {
         var decision = _selector.Decide(route, context);
+        if (route is not null && decision.ServiceDestination is { } reader && _readYourWrites.HasPending && BackendSelector.IsSafe(context.Request.Method)
+            && await _readYourWrites.MustReadFromLegacyAsync(route.Id, _cohorts.KeyFor(context), reader, context.RequestAborted))
+        {
+            decision = BackendDecision.Legacy; // this user wrote something the service has not applied yet
+        }
+
+        // A write on a route whose reads may go to the service: its user is remembered with the write's commit position.
+        var writer = route is not null && route.Stage is Stage.Canary or Stage.Service && !BackendSelector.IsSafe(context.Request.Method)
+            ? _cohorts.KeyFor(context)
+            : null;
+
         if (route is not null && decision.ServiceDestination is not null && route.Definition.Owner == WriteOwner.Service
             && !BackendSelector.IsSafe(context.Request.Method))
         {
@@ -151,6 +167,12 @@ internal sealed partial class StranglerProxyMiddleware
         }
 
         var status = context.Response.StatusCode;
+        if (writer is not null && decision.Backend == Backend.Legacy && status is >= 200 and < 300
+            && context.Response.Headers.TryGetValue(ReadYourWrites.HeaderName, out var position))
+        {
+            _readYourWrites.Remember(route!.Id, writer, position.ToString());
+        }
+
         var failed = error != ForwarderError.None || status >= 500;
         var elapsed = Stopwatch.GetElapsedTime(started);
         _stats.For(routeId, decision.Backend).Record(status, error != ForwarderError.None, elapsed);

@@ -49,6 +49,7 @@ public static class ProxyApp
         builder.Services.AddSingleton<BackendSelector>();
         builder.Services.AddSingleton<Handoff.WriteGates>();
         builder.Services.AddSingleton<Handoff.HandoffCoordinator>();
+        builder.Services.AddSingleton<Handoff.ReadYourWrites>();
         builder.Services.AddSingleton<ForwarderClient>();
         builder.Services.AddSingleton<LoopGuard>();
         builder.Services.AddSingleton<StranglerTransformer>();

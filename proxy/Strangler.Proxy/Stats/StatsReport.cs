@@ -15,6 +15,7 @@ internal sealed class StatsReport
     private readonly RouteChangeService _changes;
     private readonly ProxyMetrics _metrics;
     private readonly Handoff.HandoffCoordinator _handoffs;
+    private readonly Handoff.ReadYourWrites _readYourWrites;
     private readonly Counter _requests;
     private readonly Counter _transportErrors;
     private readonly Counter _shadow;
@@ -27,9 +28,10 @@ internal sealed class StatsReport
 
     public StatsReport(
         ProxyStats stats, RouteTableHolder table, ServiceHealth health, Safety.CanaryGuard guard, RouteChangeService changes, ProxyMetrics metrics,
-        Handoff.HandoffCoordinator handoffs)
+        Handoff.HandoffCoordinator handoffs, Handoff.ReadYourWrites readYourWrites)
     {
         _handoffs = handoffs;
+        _readYourWrites = readYourWrites;
         _stats = stats;
         _table = table;
         _health = health;
@@ -71,6 +73,7 @@ internal sealed class StatsReport
                     stage = route is null ? null : StageNames.Name(route.Stage),
                     owner = route is null ? null : OwnerNames.Name(route.Definition.Owner),
                     handoff = _handoffs.LastReports.FirstOrDefault(h => h.Route == id),
+                    readYourWritesRedirects = _readYourWrites.RedirectsFor(id),
                     weight = route?.Definition.Weight,
                     autoRollbacks = _guard.RollbacksFor(id),
                     backends = _stats.Requests.Where(r => r.Key.Route == id)

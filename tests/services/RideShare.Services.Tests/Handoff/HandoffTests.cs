@@ -159,6 +159,55 @@ public sealed class HandoffTests(HandoffStack stack) : IClassFixture<HandoffStac
     }
 
     [Fact]
+    public async Task ReadYourWrites_AUserReadsTheirOwnWrite_EvenWhileTheServiceLags()
+    {
+        await stack.CaughtUpAsync(stack.Passengers);
+        // The service lags: its sync's writes wait for this lock, its reads do not.
+        var blocker = new Npgsql.NpgsqlConnection(stack.PassengersConnectionString);
+        await blocker.OpenAsync();
+        var lockTransaction = await blocker.BeginTransactionAsync();
+        await using (var lockCommand = new Npgsql.NpgsqlCommand("LOCK TABLE passengers.mt_doc_passengerdocument IN EXCLUSIVE MODE", blocker, lockTransaction))
+        {
+            await lockCommand.ExecuteNonQueryAsync();
+        }
+
+        long id;
+        try
+        {
+            var create = new HttpRequestMessage(HttpMethod.Post, "/api/passengers")
+            {
+                Content = JsonContent.Create(new { fullName = "Reader", email = $"reader.{Guid.NewGuid():N}@example.com" }),
+                Headers = { { "X-User-Id", "ryw-writer" } },
+            };
+            var created = await stack.Public.SendAsync(create);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            Assert.True(created.Headers.Contains("X-Strangler-Lsn"));
+            id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+
+            var own = await stack.Public.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/passengers/{id}") { Headers = { { "X-User-Id", "ryw-writer" } } });
+            var other = await stack.Public.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/passengers/{id}") { Headers = { { "X-User-Id", "someone-else" } } });
+
+            Assert.Equal(HttpStatusCode.OK, own.StatusCode); // their write, from the monolith
+            Assert.Equal("legacy", own.Headers.GetValues("X-Strangler-Backend").Single());
+            Assert.Equal(HttpStatusCode.NotFound, other.StatusCode); // reads follow the stage: the lagging service
+            Assert.Equal("service", other.Headers.GetValues("X-Strangler-Backend").Single());
+        }
+        finally
+        {
+            await lockTransaction.CommitAsync();
+            await blocker.DisposeAsync();
+        }
+
+        await SyncedStack.CaughtUpAsync(stack.Passengers, await stack.LegacyLsnAsync(), 90_000);
+        var caughtUp = await stack.Public.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/passengers/{id}") { Headers = { { "X-User-Id", "ryw-writer" } } });
+        Assert.Equal(HttpStatusCode.OK, caughtUp.StatusCode);
+        Assert.Equal("service", caughtUp.Headers.GetValues("X-Strangler-Backend").Single());
+        var stats = await stack.Admin.GetFromJsonAsync<JsonElement>("/admin/stats");
+        var passengers = stats.GetProperty("routes").EnumerateArray().Single(r => r.GetProperty("id").GetString() == "passengers");
+        Assert.True(passengers.GetProperty("readYourWritesRedirects").GetInt64() >= 1);
+    }
+
+    [Fact]
     public async Task TheOwnerHeader_FromAClient_IsNotTrusted()
     {
         var message = new HttpRequestMessage(HttpMethod.Post, "/api/passengers")
