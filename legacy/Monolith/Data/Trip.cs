@@ -30,6 +30,9 @@ public sealed class Trip : IVersioned
     public short? PassengerRating { get; set; }
     public int Version { get; set; }
 
+    /// <summary>The driver reservation behind the trip when drivers are reached through their owner's API; null when assigned in this database.</summary>
+    public string? ReservationKey { get; set; }
+
     public Passenger? Passenger { get; set; }
     public Driver? Driver { get; set; }
 

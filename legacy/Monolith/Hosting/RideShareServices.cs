@@ -39,6 +39,18 @@ public static class RideShareServices
             .Validate(p => p.Currency is { Length: 3 }, "Pricing:Currency must be a 3-letter ISO 4217 code.")
             .ValidateOnStart();
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateOnStart();
+        builder.Services.AddOptions<Trips.DriverAccessOptions>().BindConfiguration(Trips.DriverAccessOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => Uri.TryCreate(o.Gateway, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",
+                "Drivers:Gateway must be an absolute http(s) URL: the proxy's address.")
+            .ValidateOnStart();
+        builder.Services.AddHttpClient<RideShare.Contracts.Client.GatewayClient>((services, http) =>
+        {
+            var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Trips.DriverAccessOptions>>().Value;
+            http.BaseAddress = new Uri(options.Gateway);
+            http.Timeout = TimeSpan.FromSeconds(options.TimeoutSeconds);
+        });
+        builder.Services.AddHostedService<Trips.GatewayTripRecovery>();
 
         builder.Services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));
         return builder;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using RideShare.Contracts.Client;
 using RideShare.Contracts.Drivers;
 using RideShare.Contracts.Http;
 using RideShare.Contracts.Trips;
@@ -33,13 +34,18 @@ public static class TripsApi
     }
 
     public static async Task<Results<Created<TripResponse>, ValidationProblem, ProblemHttpResult>> RequestTrip(
-        TripRequest request, RideShareDbContext db, TimeProvider time, IOptions<PricingOptions> pricing,
-        HttpResponse response, CancellationToken cancellationToken)
+        TripRequest request, RideShareDbContext db, TimeProvider time, IOptions<PricingOptions> pricing, IOptions<DriverAccessOptions> access,
+        GatewayClient gateway, HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (TripFields.Validate(request, errors) is not { } fields)
         {
             return errors.ToProblem();
+        }
+
+        if (access.Value.Access == DriverAccessMode.Gateway)
+        {
+            return await GatewayTrips.RequestAsync(fields, db, gateway, time, pricing.Value, response, cancellationToken);
         }
 
         var passengerId = fields.PassengerId;
@@ -64,24 +70,7 @@ public static class TripsApi
         driver.Status = DriverStatus.OnTrip;
         driver.UpdatedAt = now;
         driver.Version++;
-        var trip = new Trip
-        {
-            Reference = Guid.NewGuid(),
-            PassengerId = passengerId,
-            DriverId = driver.Id,
-            Status = TripStatus.Assigned,
-            PickupLatitude = fields.Pickup.Latitude,
-            PickupLongitude = fields.Pickup.Longitude,
-            PickupAddress = fields.PickupAddress,
-            DropoffLatitude = fields.Dropoff.Latitude,
-            DropoffLongitude = fields.Dropoff.Longitude,
-            DropoffAddress = fields.DropoffAddress,
-            Waypoints = [.. fields.Waypoints],
-            DistanceKm = FareCalculator.RouteDistanceKm(fields.Pickup, fields.Waypoints, fields.Dropoff),
-            Currency = pricing.Value.Currency,
-            RequestedAt = now,
-            Version = 1,
-        };
+        var trip = NewTrip(fields, driver.Id, now, pricing.Value);
         db.Trips.Add(trip);
         try
         {
@@ -157,10 +146,12 @@ public static class TripsApi
             return null;
         }, cancellationToken);
 
-    public static Task<Results<Ok<TripResponse>, ValidationProblem, ProblemHttpResult>> CompleteTrip(
+    public static async Task<Results<Ok<TripResponse>, ValidationProblem, ProblemHttpResult>> CompleteTrip(
         long id, CompleteTripRequest? request, RideShareDbContext db, TimeProvider time, IOptions<PricingOptions> pricing,
-        HttpRequest http, CancellationToken cancellationToken) =>
-        TransitionAsync(id, db, time, http, (trip, driver, errors) =>
+        GatewayClient gateway, HttpRequest http, CancellationToken cancellationToken) =>
+        await GatewayTrips.ReservationKeyAsync(db, id, cancellationToken) is { } key
+            ? await GatewayTrips.CompleteAsync(id, key, request, db, gateway, time, pricing.Value, http, cancellationToken)
+            : await TransitionAsync(id, db, time, http, (trip, driver, errors) =>
         {
             TripRules.ValidateRating(request, errors);
             if (errors.Any)
@@ -191,9 +182,12 @@ public static class TripsApi
             return null;
         }, cancellationToken);
 
-    public static Task<Results<Ok<TripResponse>, ValidationProblem, ProblemHttpResult>> CancelTrip(
-        long id, CancelTripRequest? request, RideShareDbContext db, TimeProvider time, HttpRequest http, CancellationToken cancellationToken) =>
-        TransitionAsync(id, db, time, http, (trip, driver, errors) =>
+    public static async Task<Results<Ok<TripResponse>, ValidationProblem, ProblemHttpResult>> CancelTrip(
+        long id, CancelTripRequest? request, RideShareDbContext db, TimeProvider time, GatewayClient gateway, HttpRequest http,
+        CancellationToken cancellationToken) =>
+        await GatewayTrips.ReservationKeyAsync(db, id, cancellationToken) is { } key
+            ? await GatewayTrips.CancelAsync(id, key, request, db, gateway, time, http, cancellationToken)
+            : await TransitionAsync(id, db, time, http, (trip, driver, errors) =>
         {
             var reason = errors.OptionalText("reason", request?.Reason, 500);
             if (errors.Any)
@@ -266,4 +260,23 @@ public static class TripsApi
     }
 
     private static ProblemHttpResult ActiveTripConflict(long passengerId) => TripRules.ActiveTripConflict(passengerId);
+
+    internal static Trip NewTrip(TripFields fields, long driverId, DateTimeOffset now, PricingOptions pricing) => new()
+    {
+        Reference = Guid.NewGuid(),
+        PassengerId = fields.PassengerId,
+        DriverId = driverId,
+        Status = TripStatus.Assigned,
+        PickupLatitude = fields.Pickup.Latitude,
+        PickupLongitude = fields.Pickup.Longitude,
+        PickupAddress = fields.PickupAddress,
+        DropoffLatitude = fields.Dropoff.Latitude,
+        DropoffLongitude = fields.Dropoff.Longitude,
+        DropoffAddress = fields.DropoffAddress,
+        Waypoints = [.. fields.Waypoints],
+        DistanceKm = FareCalculator.RouteDistanceKm(fields.Pickup, fields.Waypoints, fields.Dropoff),
+        Currency = pricing.Currency,
+        RequestedAt = now,
+        Version = 1,
+    };
 }

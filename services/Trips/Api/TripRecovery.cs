@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using RideShare.Contracts.Client;
 using RideShare.Trips.Gateway;
 using RideShare.Trips.Store;
 using Strangler.Cdc.Sync;

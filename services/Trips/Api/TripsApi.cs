@@ -11,6 +11,7 @@ using RideShare.Contracts.Http;
 using RideShare.Contracts.Pricing;
 using RideShare.Contracts.Trips;
 using RideShare.Contracts.Values;
+using RideShare.Contracts.Client;
 using RideShare.Trips.Gateway;
 using RideShare.Trips.Store;
 using Strangler.Cdc.Sync;

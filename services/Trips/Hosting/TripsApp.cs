@@ -3,6 +3,7 @@ using Npgsql;
 using RideShare.Contracts.Http;
 using RideShare.Contracts.Pricing;
 using RideShare.Trips.Api;
+using RideShare.Contracts.Client;
 using RideShare.Trips.Gateway;
 using RideShare.Trips.Migrations;
 using RideShare.Trips.Store;

@@ -76,6 +76,7 @@ public static class TripProjection
             CancellationReason = Text("cancellation_reason"),
             PassengerRating = rating is null ? null : rating is >= 1 and <= 5 ? (short)rating : throw new PoisonChangeException($"{Table}.passenger_rating is {rating}"),
             Version = row.Int("version"),
+            ReservationKey = row.Has("reservation_key") ? row.OptionalText("reservation_key") : null, // the monolith's reservation, when it reached drivers through their API
         };
     }
 

@@ -26,6 +26,7 @@ public sealed class TripSyncStore(NpgsqlDataSource dataSource)
         ("distance_km", t => t.DistanceKm), ("fare", t => t.Fare), ("currency", t => t.Currency), ("requested_at", t => t.RequestedAt),
         ("started_at", t => t.StartedAt), ("completed_at", t => t.CompletedAt), ("cancelled_at", t => t.CancelledAt),
         ("cancellation_reason", t => t.CancellationReason), ("passenger_rating", t => t.PassengerRating), ("version", t => t.Version),
+        ("reservation_key", t => t.ReservationKey),
     ];
 
     public async Task<string?> CheckpointAsync(CancellationToken cancellationToken)

@@ -31,14 +31,14 @@ public sealed class SchemaMigratorTests(PostgresDatabase database) : IClassFixtu
     {
         SchemaMigrator.Migrate(database.ConnectionString);
 
-        SchemaMigrator.Migrate(database.ConnectionString, 4); // below M0005 (driver reservations)
+        SchemaMigrator.Migrate(database.ConnectionString, 4); // below M0005 (driver reservations) and M0006 (trip reservations)
         var withoutReservations = await IndexesAsync();
         SchemaMigrator.Migrate(database.ConnectionString, 3); // below M0004 (trip indexes)
         var withoutTripIndexes = await IndexesAsync();
         SchemaMigrator.Migrate(database.ConnectionString);
         var indexesUp = await IndexesAsync();
 
-        Assert.Equal(5, SchemaMigrator.LatestVersion);
+        Assert.Equal(6, SchemaMigrator.LatestVersion);
         Assert.DoesNotContain(withoutReservations, i => i.StartsWith("driver_reservations", StringComparison.Ordinal));
         Assert.Contains("trips_one_active_per_driver", withoutReservations);
         Assert.DoesNotContain("trips_one_active_per_driver", withoutTripIndexes);

@@ -10,13 +10,16 @@ using static Strangler.Testing.RideShareClient;
 namespace RideShare.Services.Tests.Handoff;
 
 /// <summary>The synced stack with the strangler proxy in front: drivers and passengers routes read from the services, written by legacy.</summary>
-public sealed class HandoffStack : SyncedStack
+public class HandoffStack : SyncedStack
 {
     public const string Token = "handoff-admin-token-0123456789";
     private readonly TempDirectory _routes = new();
     private WebApplication? _proxy;
 
     public HttpClient Public { get; private set; } = null!;
+
+    /// <summary>The proxy's public listener; a fixed port when the monolith must know it before the proxy starts.</summary>
+    protected virtual string ProxyListen => "http://127.0.0.1:0";
 
     public HttpClient Admin { get; private set; } = null!;
 
@@ -25,7 +28,7 @@ public sealed class HandoffStack : SyncedStack
         await base.InitializeAsync();
         _proxy = await Strangler.Proxy.Hosting.ProxyApp.StartAsync(
         [
-            $"--Proxy:LegacyUrl={Monolith.BaseAddress}", "--Proxy:Listen=http://127.0.0.1:0", "--Proxy:Admin:Listen=http://127.0.0.1:0",
+            $"--Proxy:LegacyUrl={Monolith.BaseAddress}", $"--Proxy:Listen={ProxyListen}", "--Proxy:Admin:Listen=http://127.0.0.1:0",
             $"--Proxy:Admin:Token={Token}", $"--Proxy:Store:FilePath={Path.Combine(_routes.Path, "routes.json")}",
             "--Proxy:Health:IntervalMilliseconds=100", $"--Proxy:Handoff:LegacyConnectionString={LegacyConnectionString}",
             "--Proxy:Handoff:PrecheckMilliseconds=1500", "--Log:MinimumLevel=Warning",

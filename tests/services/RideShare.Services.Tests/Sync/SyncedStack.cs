@@ -83,6 +83,9 @@ public class SyncedStack : IAsyncLifetime
 
     protected virtual bool StartPassengers => true;
 
+    /// <summary>Extra monolith settings (e.g. reaching drivers through the proxy).</summary>
+    protected virtual IEnumerable<string> MonolithArgs => [];
+
     /// <summary>Start the Trips service as a replica too (only the classes about trips need it).</summary>
     protected virtual bool StartTrips => false;
 
@@ -96,7 +99,7 @@ public class SyncedStack : IAsyncLifetime
         }
 
         await Monolith.StartWebAsync(RideShareApp.StartAsync(
-            [$"--ConnectionStrings:RideShare={LegacyConnectionString}", "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning"], CancellationToken.None));
+            [$"--ConnectionStrings:RideShare={LegacyConnectionString}", "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning", .. MonolithArgs], CancellationToken.None));
         _targets.Add(Monolith);
         for (var i = 0; i < SeededDrivers; i++)
         {

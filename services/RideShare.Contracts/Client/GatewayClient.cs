@@ -6,7 +6,7 @@ using RideShare.Contracts.Drivers;
 using RideShare.Contracts.Http;
 using RideShare.Contracts.Values;
 
-namespace RideShare.Trips.Gateway;
+namespace RideShare.Contracts.Client;
 
 /// <summary>What a call through the gateway came to: an answer, a refusal by the owner (4xx), or no answer.</summary>
 public sealed record GatewayResult<T>(T? Value, int? RefusedStatus, string? Detail, bool TimedOut)

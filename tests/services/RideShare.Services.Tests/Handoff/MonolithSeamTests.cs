@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using RideShare.Services.Tests.Contract;
+using RideShare.Services.Tests.Sync;
+using static Strangler.Testing.RideShareClient;
+
+namespace RideShare.Services.Tests.Handoff;
+
+/// <summary>
+/// The monolith reaching drivers through the proxy (<c>Drivers:Access=Gateway</c>, branch by abstraction), with
+/// drivers' writes handed to the Drivers service: the monolith's trips reserve, complete and release drivers through
+/// the reservation contract, so it writes no drivers row itself.
+/// </summary>
+public sealed class MonolithSeamStack : HandoffStack, IContractTarget
+{
+    private readonly int _port = Ports.Free();
+
+    protected override string ProxyListen => $"http://127.0.0.1:{_port}";
+
+    protected override IEnumerable<string> MonolithArgs => ["--Drivers:Access=Gateway", $"--Drivers:Gateway=http://127.0.0.1:{_port}"];
+
+    public HttpClient Client => Public;
+
+    public RideShareClient Api { get; private set; } = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        var handoff = await Admin.PostAsJsonAsync("/admin/routes/drivers/owner", new { owner = "service", reason = "seam tests" });
+        Assert.True(handoff.IsSuccessStatusCode, await handoff.Content.ReadAsStringAsync());
+        Api = new RideShareClient(Public);
+    }
+}
+
+/// <summary>The trips contract, unchanged, against the monolith whose drivers belong to the Drivers service.</summary>
+public sealed class MonolithTripsContractWithDriversHandedOver(MonolithSeamStack target) : TripsContract(target), IClassFixture<MonolithSeamStack>;
+
+/// <summary>Single writer: trips through the monolith after the handoff change no drivers row in legacy except through the reverse sync.</summary>
+public sealed class MonolithSeamTests(MonolithSeamStack stack) : IClassFixture<MonolithSeamStack>
+{
+    [Fact]
+    public async Task TripsThroughTheMonolith_AfterDriversWereHandedOver_WriteNoDriversRowDirectly()
+    {
+        await stack.CaughtUpAsync(stack.Drivers);
+        var before = (await SyncedStack.StatusAsync(stack.Drivers)).GetProperty("eventsApplied").GetInt64();
+
+        for (var i = 0; i < 3; i++)
+        {
+            var (lat, lng) = NewRegion();
+            var driver = await stack.Api.CreateAvailableDriverAsync(lat, lng); // written by the service (the owner)
+            var passenger = await stack.Api.CreatePassengerAsync();
+            var trip = await ReadAsync(await stack.Api.RequestTripAsync(passenger, lat, lng), HttpStatusCode.Created);
+            var id = trip.GetProperty("id").GetInt64();
+            Assert.Equal("legacy", (await stack.Public.GetAsync($"/api/trips/{id}")).Headers.GetValues("X-Strangler-Backend").Single());
+            Assert.Equal(driver, trip.GetProperty("driverId").GetInt64());
+            Assert.Equal("on_trip", (await stack.Api.GetAsync($"/api/drivers/{driver}")).GetProperty("status").GetString());
+            if (i == 2)
+            {
+                await ReadAsync(await stack.Public.PostAsJsonAsync($"/api/trips/{id}/cancel", new { reason = "seam" }), HttpStatusCode.OK);
+                Assert.Equal("available", (await stack.Api.GetAsync($"/api/drivers/{driver}")).GetProperty("status").GetString());
+                continue;
+            }
+
+            await ReadAsync(await stack.Public.PostAsync($"/api/trips/{id}/start", null), HttpStatusCode.OK);
+            await ReadAsync(await stack.Public.PostAsJsonAsync($"/api/trips/{id}/complete", new { rating = 5 }), HttpStatusCode.OK);
+            var freed = await stack.Api.GetAsync($"/api/drivers/{driver}");
+            Assert.Equal("available", freed.GetProperty("status").GetString());
+            Assert.Equal(5.00m, freed.GetProperty("rating").GetDecimal());
+        }
+
+        // Legacy's drivers rows changed only under the reverse sync's origin, which the forward capture skips: had the
+        // monolith written a driver's status itself, the Drivers service would have applied that change.
+        await Eventually.TrueAsync(async () =>
+        {
+            var reverse = (await SyncedStack.StatusAsync(stack.Drivers)).GetProperty("reverse");
+            return reverse.GetProperty("appliedPosition").GetUInt64() >= reverse.GetProperty("writtenPosition").GetUInt64();
+        }, "the reverse sync to catch up");
+        await stack.CaughtUpAsync(stack.Drivers);
+        Assert.Equal(before, (await SyncedStack.StatusAsync(stack.Drivers)).GetProperty("eventsApplied").GetInt64());
+    }
+}
