@@ -8,6 +8,32 @@ namespace Strangler.Cdc.Sync;
 /// <summary>Wires a service's sync: <c>AddChangeSync</c> in the builder, <c>MapSync</c> for /sync/status and /metrics.</summary>
 public static class SyncEndpoints
 {
+    /// <summary>Body of POST /sync/owner, sent by the strangler proxy after a handoff.</summary>
+    public sealed record OwnerChange(string? Owner, ulong? Fence);
+
+    /// <summary>
+    /// POST /sync/owner {"owner":"service","fence":n}: the proxy tells the service who owns its writes now (only calls
+    /// carrying <c>X-Strangler-Owner</c>, which the proxy never passes on from clients, are taken).
+    /// </summary>
+    public static IResult SetOwner(OwnerChange? change, HttpRequest request, SyncRunner runner)
+    {
+        if (request.Headers[WriteOwnership.OwnerHeader].Count != 1)
+        {
+            return TypedResults.Problem("Only the strangler proxy sets the owner (it sends X-Strangler-Owner).", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
+        }
+
+        if (change?.Owner is not ("service" or "legacy") || (change.Owner == "service" && change.Fence is null))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["owner"] = ["owner is \"service\" (with the handoff's fence, a WAL position as a number) or \"legacy\"."],
+            });
+        }
+
+        runner.SetOwner(change.Owner == "service", change.Fence ?? 0);
+        return TypedResults.Ok(runner.Status);
+    }
+
     /// <summary>Whether <c>Sync:Enabled</c> is on: the service is a replica and needs the legacy database.</summary>
     public static bool SyncEnabled(IConfiguration configuration) => configuration.GetValue($"{SyncOptions.SectionName}:{nameof(SyncOptions.Enabled)}", true);
 
@@ -63,6 +89,7 @@ public static class SyncEndpoints
     {
         app.MapGet("/sync/status", (SyncRunner runner, IServiceProvider services) =>
             TypedResults.Ok(services.GetService<IReverseSync>() is { } reverse ? runner.Status with { Reverse = reverse.Status } : runner.Status));
+        app.MapPost("/sync/owner", SetOwner);
         app.MapGet("/metrics", async (HttpContext context, SyncMetrics metrics) =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";

@@ -16,12 +16,15 @@ public sealed class SyncMetrics
         var lag = factory.CreateGauge("strangler_sync_lag_seconds", "Now minus the commit time of the newest applied change (0 when caught up).", ["service"]);
         var lsn = factory.CreateGauge("strangler_sync_applied_lsn", "WAL position applied, as a number.", ["service"]);
         var state = factory.CreateGauge("strangler_sync_state", "1 for the sync's current state.", ["service", "state"]);
+        var violations = factory.CreateCounter("strangler_sync_single_writer_violations_total",
+            "Legacy changes to a resource the service owns that did not come from the reverse sync (a second writer).", ["service"]);
         Registry.AddBeforeCollectCallback(() =>
         {
             var status = runner.Status;
             applied.WithLabels(service).IncTo(status.EventsApplied);
             stale.WithLabels(service).IncTo(status.EventsStale);
             dead.WithLabels(service).IncTo(status.DeadLetters);
+            violations.WithLabels(service).IncTo(status.SingleWriterViolations);
             lag.WithLabels(service).Set((status.LagMilliseconds ?? double.NaN) / 1000);
             lsn.WithLabels(service).Set(status.AppliedLsn);
             foreach (var name in Enum.GetNames<SyncState>())

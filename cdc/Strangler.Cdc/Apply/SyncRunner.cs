@@ -31,6 +31,8 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
     private DateTimeOffset? _lastAppliedAt;
     private string? _lastError;
     private CdcEngine? _engine;
+    private ulong? _ownedFrom;
+    private long _violations;
 
     /// <summary>Completed once the store has caught up with the snapshot and changes are streaming.</summary>
     public TaskCompletionSource Streaming { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -48,8 +50,25 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
                 var lag = _checkpoint.CaughtUp ? 0 : _checkpoint.CommitTime is { } at ? Math.Max(0, (_time.GetUtcNow() - at).TotalMilliseconds) : (double?)null;
                 return new SyncStatus(
                     _state.ToString().ToLowerInvariant(), options.UsesKafka ? "kafka" : "embedded", _checkpoint.Lsn, new NpgsqlLogSequenceNumber(_checkpoint.Lsn).ToString(),
-                    lag, _applied, _stale, _deadLetters, _lastAppliedAt, _lastError);
+                    lag, _applied, _stale, _deadLetters, _lastAppliedAt, _lastError)
+                {
+                    Owner = _ownedFrom is null ? "legacy" : "service",
+                    SingleWriterViolations = _violations,
+                };
             }
+        }
+    }
+
+    /// <summary>
+    /// Records who owns the writes (the proxy says so after a handoff): while the service does, every legacy change
+    /// committed after <paramref name="fence"/> that reaches the sync — our reverse sync's are skipped by the capture —
+    /// was written by a second writer, and is counted and logged as a single-writer violation.
+    /// </summary>
+    public void SetOwner(bool service, ulong fence)
+    {
+        lock (_lock)
+        {
+            _ownedFrom = service ? fence : null;
         }
     }
 
@@ -211,8 +230,23 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
         }
 
         var outcome = await target.ApplyAsync(new ApplyBatch(changes, deadLetters, next), cancellationToken);
+        ulong? ownedFrom;
         lock (_lock)
         {
+            ownedFrom = _ownedFrom;
+        }
+
+        var violations = ownedFrom is { } fence ? changes.Count(c => !c.IsSnapshot && c.Lsn > fence) : 0;
+        if (violations > 0)
+        {
+            logger.LogError(
+                "Single-writer violation: {Count} legacy change(s) to a resource this service owns, written without the reverse sync (e.g. {Table} at {Lsn})",
+                violations, changes.First(c => c.Lsn > ownedFrom!.Value).Table, new NpgsqlLogSequenceNumber(changes.First(c => c.Lsn > ownedFrom!.Value).Lsn));
+        }
+
+        lock (_lock)
+        {
+            _violations += violations;
             _checkpoint = next;
             _applied += outcome.Applied;
             _stale += outcome.Stale;

@@ -6,7 +6,17 @@ namespace Strangler.Cdc.Apply;
 /// </summary>
 public sealed record SyncStatus(
     string State, string Transport, ulong AppliedLsn, string AppliedLsnText, double? LagMilliseconds, long EventsApplied, long EventsStale,
-    long DeadLetters, DateTimeOffset? LastAppliedAt, string? LastError, ReverseSyncStatus? Reverse = null);
+    long DeadLetters, DateTimeOffset? LastAppliedAt, string? LastError, ReverseSyncStatus? Reverse = null)
+{
+    /// <summary>Who owns the writes as the proxy last said (<c>POST /sync/owner</c>): <c>legacy</c> or <c>service</c>.</summary>
+    public string Owner { get; init; } = "legacy";
+
+    /// <summary>
+    /// Legacy changes that arrived while the service owns the writes (committed after the handoff's fence) without our
+    /// replication origin: a second writer (single-writer violations).
+    /// </summary>
+    public long SingleWriterViolations { get; init; }
+}
 
 /// <summary>
 /// The reverse sync (service → legacy) of a service that owns its writes: the position of the newest write it took

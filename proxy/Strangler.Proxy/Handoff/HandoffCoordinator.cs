@@ -168,6 +168,7 @@ internal sealed class HandoffCoordinator(
                     result.Failure == RouteChangeFailure.Unavailable ? HandoffOutcome.StoreUnavailable : HandoffOutcome.Aborted);
             }
 
+            await NotifyAsync(route.Destinations, to, to == WriteOwner.Service ? fence : null);
             return Done(HandoffOutcome.Completed, to == WriteOwner.Service
                 ? $"writes now go to the service; everything legacy committed up to {fenceText} was applied first."
                 : $"writes now go to legacy; every write the service took, up to its outbox position {fenceText}, was applied into legacy first.");
@@ -188,6 +189,34 @@ internal sealed class HandoffCoordinator(
         {
             var (held, refused) = gate.Counts;
             return Report(outcome, detail, fenceText, Stopwatch.GetElapsedTime(holding).TotalMilliseconds, held - heldBefore, refused - refusedBefore);
+        }
+    }
+
+    /// <summary>
+    /// Tells the service's instances who owns the writes now (<c>POST /sync/owner</c>), so their sync can flag legacy
+    /// changes after the fence as single-writer violations. Best effort: the handoff does not depend on it.
+    /// </summary>
+    private async Task NotifyAsync(IReadOnlyList<string> destinations, WriteOwner owner, ulong? fence)
+    {
+        foreach (var destination in destinations)
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"{destination.TrimEnd('/')}/sync/owner")
+                {
+                    Content = System.Net.Http.Json.JsonContent.Create(new { owner = OwnerNames.Name(owner), fence }),
+                };
+                request.Headers.TryAddWithoutValidation(Forwarding.StranglerTransformer.OwnerHeader, "service");
+                using var response = await _http.SendAsync(request);
+                if (!response.IsSuccessStatusCode)
+                {
+                    logger.LogWarning("Handoff: {Destination} did not take the new owner ({Status})", destination, (int)response.StatusCode);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                logger.LogWarning("Handoff: {Destination} could not be told the new owner: {Error}", destination, e.Message);
+            }
         }
     }
 

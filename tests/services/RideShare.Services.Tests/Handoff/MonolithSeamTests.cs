@@ -12,13 +12,15 @@ namespace RideShare.Services.Tests.Handoff;
 /// drivers' writes handed to the Drivers service: the monolith's trips reserve, complete and release drivers through
 /// the reservation contract, so it writes no drivers row itself.
 /// </summary>
-public sealed class MonolithSeamStack : HandoffStack, IContractTarget
+public class MonolithSeamStack : HandoffStack, IContractTarget
 {
     private readonly int _port = Ports.Free();
 
     protected override string ProxyListen => $"http://127.0.0.1:{_port}";
 
-    protected override IEnumerable<string> MonolithArgs => ["--Drivers:Access=Gateway", $"--Drivers:Gateway=http://127.0.0.1:{_port}"];
+    protected virtual string Access => "Gateway";
+
+    protected override IEnumerable<string> MonolithArgs => [$"--Drivers:Access={Access}", $"--Drivers:Gateway=http://127.0.0.1:{_port}"];
 
     public HttpClient Client => Public;
 
@@ -77,6 +79,40 @@ public sealed class MonolithSeamTests(MonolithSeamStack stack) : IClassFixture<M
             return reverse.GetProperty("appliedPosition").GetUInt64() >= reverse.GetProperty("writtenPosition").GetUInt64();
         }, "the reverse sync to catch up");
         await stack.CaughtUpAsync(stack.Drivers);
-        Assert.Equal(before, (await SyncedStack.StatusAsync(stack.Drivers)).GetProperty("eventsApplied").GetInt64());
+        var status = await SyncedStack.StatusAsync(stack.Drivers);
+        Assert.Equal(before, status.GetProperty("eventsApplied").GetInt64());
+        Assert.Equal("service", status.GetProperty("owner").GetString());
+        Assert.Equal(0, status.GetProperty("singleWriterViolations").GetInt64());
+    }
+}
+
+/// <summary>The same stack with the monolith left on <c>Drivers:Access=Local</c>: a second writer after the handoff.</summary>
+public sealed class MonolithWithoutSeamStack : MonolithSeamStack
+{
+    protected override string Access => "Local";
+}
+
+/// <summary>A write to a handed-over legacy table that bypasses the seam is detected, counted and reported.</summary>
+public sealed class SingleWriterViolationTests(MonolithWithoutSeamStack stack) : IClassFixture<MonolithWithoutSeamStack>
+{
+    [Fact]
+    public async Task TheMonolithWritingDriversAfterTheHandoff_IsReportedAsASingleWriterViolation()
+    {
+        var (lat, lng) = NewRegion();
+        var driver = await stack.Api.CreateAvailableDriverAsync(lat, lng);
+        await Eventually.TrueAsync(async () => (await stack.Monolith.Client.GetAsync($"/api/drivers/{driver}")).StatusCode == HttpStatusCode.OK,
+            "the new driver in legacy (reverse sync)");
+        var passenger = await stack.Api.CreatePassengerAsync();
+
+        await ReadAsync(await stack.Api.RequestTripAsync(passenger, lat, lng), HttpStatusCode.Created); // assigns in legacy's own transaction
+        await stack.CaughtUpAsync(stack.Drivers);
+
+        var status = await SyncedStack.StatusAsync(stack.Drivers);
+        Assert.Equal("service", status.GetProperty("owner").GetString());
+        Assert.True(status.GetProperty("singleWriterViolations").GetInt64() >= 1, status.GetRawText());
+        var metrics = await stack.Drivers.Client.GetStringAsync("/metrics");
+        Assert.Matches(@"strangler_sync_single_writer_violations_total\{service=""drivers""\} [1-9]", metrics);
+        var refused = await stack.Drivers.Client.PostAsJsonAsync("/sync/owner", new { owner = "legacy" }); // not from the proxy
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
     }
 }
