@@ -8,6 +8,26 @@ namespace Strangler.Cdc.Sync;
 /// <summary>Wires a service's sync: <c>AddChangeSync</c> in the builder, <c>MapSync</c> for /sync/status and /metrics.</summary>
 public static class SyncEndpoints
 {
+    /// <summary>
+    /// Runs the reverse sync (service → legacy) of <typeparamref name="TSource"/>'s outbox under the replication origin
+    /// <c>strangler_{slot}</c> (the slot of this service's forward sync, so each service's origin is its own).
+    /// </summary>
+    public static IServiceCollection AddReverseSync<TSource>(this IServiceCollection services, string service, ResolvedDatabase legacy)
+        where TSource : class, Reverse.IReverseSyncSource
+    {
+        services.AddSingleton<TSource>();
+        services.AddSingleton(sp =>
+        {
+            var slot = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SyncOptions>>().Value.Slot;
+            var origin = $"strangler_{(slot is { Length: > 0 } ? slot : $"sync_{service}")}".ToLowerInvariant();
+            return new Reverse.ReverseSyncWorker(sp.GetRequiredService<TSource>(), origin, legacy.ConnectionString, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger($"Strangler.ReverseSync.{service}"));
+        });
+        services.AddSingleton<IReverseSync>(sp => sp.GetRequiredService<Reverse.ReverseSyncWorker>());
+        services.AddHostedService(sp => sp.GetRequiredService<Reverse.ReverseSyncWorker>());
+        return services;
+    }
+
     /// <summary>Body of POST /sync/owner, sent by the strangler proxy after a handoff.</summary>
     public sealed record OwnerChange(string? Owner, ulong? Fence);
 

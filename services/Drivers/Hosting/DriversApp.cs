@@ -52,10 +52,7 @@ public static class DriversApp
         if (legacy is not null)
         {
             builder.Services.AddResolvedDatabaseLifetime(legacy);
-            builder.Services.AddSingleton(new LegacyDatabase(legacy.ConnectionString));
-            builder.Services.AddSingleton<DriverReverseSync>();
-            builder.Services.AddSingleton<Strangler.Cdc.Apply.IReverseSync>(sp => sp.GetRequiredService<DriverReverseSync>());
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<DriverReverseSync>());
+            builder.Services.AddReverseSync<DriverReverseSource>("drivers", legacy);
         }
         builder.Services.AddHealthChecks().AddCheck<DriverStoreReadiness>("drivers-store", tags: [ServiceDefaultsExtensions.ReadyTag]);
         builder.Services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));

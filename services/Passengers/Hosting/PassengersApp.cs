@@ -55,7 +55,11 @@ public static class PassengersApp
         {
             await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
-            await using var command = dataSource.CreateCommand($"CREATE SEQUENCE IF NOT EXISTS {PassengerStore.IdSequence}");
+            await using var command = dataSource.CreateCommand($"""
+                CREATE SEQUENCE IF NOT EXISTS {PassengerStore.IdSequence};
+                CREATE TABLE IF NOT EXISTS {PassengerStore.OutboxTable} (seq bigserial PRIMARY KEY, id bigint NOT NULL);
+                CREATE TABLE IF NOT EXISTS {PassengerStore.ReverseDeadLetterTable} (id bigserial PRIMARY KEY, body text NOT NULL);
+                """);
             await command.ExecuteNonQueryAsync(cancellationToken);
             return store;
         }
@@ -71,7 +75,7 @@ public static class PassengersApp
     {
         builder.AddServiceDefaults();
         builder.Services.AddSingleton<IDocumentStore>(documents);
-        builder.Services.AddSingleton<PassengerStore>();
+        builder.Services.AddSingleton(sp => new PassengerStore(sp.GetRequiredService<IDocumentStore>(), outbox: legacy is not null));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(own.ConnectionString));
         builder.Services.AddHealthChecks().AddPostgresReadiness();
@@ -79,6 +83,7 @@ public static class PassengersApp
         if (legacy is not null)
         {
             builder.Services.AddResolvedDatabaseLifetime(legacy);
+            builder.Services.AddReverseSync<PassengerReverseSource>("passengers", legacy);
         }
         builder.Services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));
         builder.AddChangeSync<PassengerSyncTarget>("passengers", SyncedTables, legacy);

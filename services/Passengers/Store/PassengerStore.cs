@@ -10,10 +10,15 @@ namespace RideShare.Passengers.Store;
 /// hold under concurrent requests. Sync batches load the documents they touch, decide per <see cref="RowOrder"/>,
 /// and save documents, tombstones, dead letters and the checkpoint in one transaction.
 /// </summary>
-public sealed class PassengerStore(IDocumentStore store)
+public sealed class PassengerStore(IDocumentStore store, bool outbox = false)
 {
     public const string Schema = "passengers";
     public const string IdSequence = Schema + ".passenger_ids";
+
+    /// <summary>The reverse sync's outbox: one row per API write, in the write's own transaction (see PassengerReverseSource).</summary>
+    public const string OutboxTable = Schema + ".reverse_outbox";
+
+    public const string ReverseDeadLetterTable = Schema + ".reverse_dead_letters";
 
     /// <summary>Marten's table for <see cref="PassengerDocument"/> (schema <see cref="Schema"/>).</summary>
     private const string DocumentTable = Schema + ".mt_doc_passengerdocument";
@@ -82,6 +87,7 @@ public sealed class PassengerStore(IDocumentStore store)
             CreatedAt = now, UpdatedAt = now, Version = 1,
         };
         session.Store(passenger);
+        QueueOutbox(session, id);
         await session.SaveChangesAsync(cancellationToken);
         return (PassengerWriteOutcome.Applied, passenger);
     }
@@ -112,6 +118,7 @@ public sealed class PassengerStore(IDocumentStore store)
         passenger.UpdatedAt = now;
         passenger.Version++;
         session.Store(passenger);
+        QueueOutbox(session, id);
         await session.SaveChangesAsync(cancellationToken);
         return (PassengerWriteOutcome.Applied, passenger);
     }
@@ -128,6 +135,7 @@ public sealed class PassengerStore(IDocumentStore store)
         }
 
         session.Delete<PassengerDocument>(id);
+        QueueOutbox(session, id);
         await session.SaveChangesAsync(cancellationToken);
         return PassengerWriteOutcome.Applied;
     }
@@ -268,5 +276,13 @@ public sealed class PassengerStore(IDocumentStore store)
     {
         var other = except ?? 0;
         return await session.Query<PassengerDocument>().Where(p => p.Email == email && p.Id != other).AnyAsync(cancellationToken);
+    }
+
+    private void QueueOutbox(IDocumentSession session, long id)
+    {
+        if (outbox)
+        {
+            session.QueueSqlCommand($"insert into {OutboxTable} (id) values (?)", id);
+        }
     }
 }

@@ -314,3 +314,87 @@ public sealed class HandoffRoundTripTests(HandoffStack stack) : IClassFixture<Ha
         Assert.Equal(eventsApplied, (await SyncedStack.StatusAsync(stack.Drivers)).GetProperty("eventsApplied").GetInt64());
     }
 }
+
+/// <summary>The same round trip for passengers: Marten documents, with their outbox in the document's own transaction.</summary>
+public sealed class PassengersHandoffRoundTripTests(HandoffStack stack) : IClassFixture<HandoffStack>
+{
+    [Fact]
+    public async Task RoundTrip_UnderWriteLoad_NoFailure_NoLostWrite_NoDrift_NoLoop()
+    {
+        var failures = new ConcurrentQueue<string>();
+        var acknowledged = new ConcurrentDictionary<long, string>();
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 4).Select(writer => Task.Run(async () =>
+        {
+            for (var round = 0; !stop.IsCancellationRequested; round++)
+            {
+                var created = await stack.Public.PostAsJsonAsync("/api/passengers", new { fullName = $"Rider {writer}/{round}", email = $"rt.{Guid.NewGuid():N}@example.com" });
+                var body = await created.Content.ReadAsStringAsync();
+                if (created.StatusCode != HttpStatusCode.Created)
+                {
+                    failures.Enqueue($"create: {(int)created.StatusCode} {body}");
+                    continue;
+                }
+
+                var passenger = JsonDocument.Parse(body).RootElement;
+                var id = passenger.GetProperty("id").GetInt64();
+                acknowledged[id] = body;
+                using var rename = new HttpRequestMessage(HttpMethod.Put, $"/api/passengers/{id}")
+                {
+                    Content = JsonContent.Create(new { fullName = $"Renamed {writer}/{round}", email = passenger.GetProperty("email").GetString(), marketingOptIn = true }),
+                };
+                rename.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue("\"1\""));
+                var renamed = await stack.Public.SendAsync(rename);
+                var renamedBody = await renamed.Content.ReadAsStringAsync();
+                if (renamed.StatusCode != HttpStatusCode.OK)
+                {
+                    failures.Enqueue($"rename: {(int)renamed.StatusCode} {renamedBody}");
+                    continue;
+                }
+
+                acknowledged[id] = renamedBody;
+            }
+        })).ToList();
+
+        foreach (var owner in new[] { "service", "legacy", "service" })
+        {
+            var before = acknowledged.Count;
+            await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= before + 6), $"writes before handing to {owner}");
+            var handoff = await stack.Admin.PostAsJsonAsync("/admin/routes/passengers/owner", new { owner, reason = "round trip" });
+            var report = await handoff.Content.ReadAsStringAsync();
+            Assert.True(handoff.StatusCode == HttpStatusCode.OK, report);
+            Assert.Contains("\"outcome\":\"completed\"", report, StringComparison.Ordinal);
+        }
+
+        var last = acknowledged.Count;
+        await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= last + 6), "writes after the last handoff");
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+        Assert.Empty(failures);
+
+        await Eventually.TrueAsync(async () =>
+        {
+            var reverse = (await SyncedStack.StatusAsync(stack.Passengers)).GetProperty("reverse");
+            return reverse.GetProperty("appliedPosition").GetUInt64() >= reverse.GetProperty("writtenPosition").GetUInt64();
+        }, "the reverse sync to apply every service write", 30_000);
+        await stack.CaughtUpAsync(stack.Passengers);
+        var eventsApplied = (await SyncedStack.StatusAsync(stack.Passengers)).GetProperty("eventsApplied").GetInt64();
+        foreach (var (id, body) in acknowledged)
+        {
+            Assert.Equal(body, await stack.Passengers.Client.GetStringAsync($"/api/passengers/{id}"));
+            Assert.Equal(body, await stack.Monolith.Client.GetStringAsync($"/api/passengers/{id}"));
+        }
+
+        var report2 = await stack.PassengersReconciler(stack.Passengers.Services.GetRequiredService<RideShare.Passengers.Store.PassengerStore>())
+            .RunAsync(repair: false, CancellationToken.None);
+        Assert.True(report2.Drift.Count == 0, string.Join("; ", report2.Drift.Select(d => $"{d.Kind} {d.Key}")));
+
+        var extra = await stack.Public.PostAsJsonAsync("/api/passengers", new { fullName = "Last", email = $"last.{Guid.NewGuid():N}@example.com" });
+        Assert.Equal("service", extra.Headers.GetValues("X-Strangler-Backend").Single());
+        var extraId = (await extra.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        await Eventually.TrueAsync(async () => (await stack.Monolith.Client.GetAsync($"/api/passengers/{extraId}")).StatusCode == HttpStatusCode.OK,
+            "the service's write in legacy");
+        await stack.CaughtUpAsync(stack.Passengers);
+        Assert.Equal(eventsApplied, (await SyncedStack.StatusAsync(stack.Passengers)).GetProperty("eventsApplied").GetInt64());
+    }
+}
