@@ -55,7 +55,8 @@ public static class TripsApp
     {
         builder.AddServiceDefaults();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddDbContext<TripsDbContext>(options => options.UseNpgsql(own.ConnectionString));
+        var dbOptions = DbOptions(own.ConnectionString);
+        builder.Services.AddScoped(_ => new TripsDbContext(dbOptions) { WritesOutbox = legacy is not null });
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(own.ConnectionString));
         builder.Services.AddSingleton<TripSyncStore>();
         builder.Services.AddHealthChecks().AddPostgresReadiness();
@@ -63,6 +64,8 @@ public static class TripsApp
         if (legacy is not null)
         {
             builder.Services.AddResolvedDatabaseLifetime(legacy);
+            builder.Services.AddSingleton(dbOptions);
+            builder.Services.AddReverseSync<TripReverseSource>("trips", legacy);
         }
 
         builder.Services.AddOptions<PricingOptions>().Bind(builder.Configuration.GetSection(PricingOptions.SectionName));

@@ -70,3 +70,10 @@ public sealed class TripRequestRow
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }
+
+/// <summary>A row of <c>reverse_outbox</c>: a trip the service wrote, for the reverse sync to carry to legacy.</summary>
+public sealed class OutboxRow
+{
+    public long Seq { get; set; }
+    public long Id { get; set; }
+}

@@ -12,6 +12,24 @@ public sealed class TripsDbContext(DbContextOptions<TripsDbContext> options) : D
 
     public DbSet<TripRow> Trips => Set<TripRow>();
     public DbSet<TripRequestRow> Requests => Set<TripRequestRow>();
+    public DbSet<OutboxRow> Outbox => Set<OutboxRow>();
+
+    /// <summary>Whether the service's writes go to the reverse sync's outbox (when it syncs with legacy).</summary>
+    public bool WritesOutbox { get; init; }
+
+    public override Task<int> SaveChangesAsync(CancellationToken cancellationToken = default)
+    {
+        if (WritesOutbox)
+        {
+            // Every trip this save writes goes to the outbox in the same transaction (one SaveChanges).
+            foreach (var trip in ChangeTracker.Entries<TripRow>().Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted).ToList())
+            {
+                Outbox.Add(new OutboxRow { Id = trip.Entity.Id });
+            }
+        }
+
+        return base.SaveChangesAsync(cancellationToken);
+    }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -33,6 +51,13 @@ public sealed class TripsDbContext(DbContextOptions<TripsDbContext> options) : D
             trip.Property(t => t.Version).IsConcurrencyToken();
             trip.Ignore(t => t.Pickup);
             trip.Ignore(t => t.Dropoff);
+        });
+
+        modelBuilder.Entity<OutboxRow>(outbox =>
+        {
+            outbox.ToTable("reverse_outbox");
+            outbox.HasKey(o => o.Seq);
+            outbox.Property(o => o.Seq).ValueGeneratedOnAdd();
         });
 
         modelBuilder.Entity<TripRequestRow>(request =>

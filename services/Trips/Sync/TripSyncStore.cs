@@ -121,6 +121,12 @@ public sealed class TripSyncStore(NpgsqlDataSource dataSource)
             applied++;
         }
 
+        if (commands.Where(c => c.Op != 'D').Select(c => c.Id).DefaultIfEmpty(0).Max() is var highest and > 0)
+        {
+            // Ids the service gives out once it owns trips continue above every id legacy used.
+            batch.BatchCommands.Add(Command("SELECT setval('trip_ids', GREATEST((SELECT last_value FROM trip_ids), $1))", highest));
+        }
+
         if (checkpoint is not null)
         {
             batch.BatchCommands.Add(Command(

@@ -72,8 +72,11 @@ public class SyncedStack : IAsyncLifetime
         .. first,
         $"--ConnectionStrings:Legacy={LegacyConnectionString}", $"--ConnectionStrings:Trips={TripsConnectionString}",
         $"--Sync:Slot={SlotName("trips")}", $"--Sync:Publication={SlotName("trips")}", "--Sync:HeartbeatIntervalMilliseconds=200",
-        "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning",
+        "--urls=http://127.0.0.1:0", "--Log:MinimumLevel=Warning", .. TripsExtraArgs,
     ];
+
+    /// <summary>Extra Trips service settings (e.g. its gateway).</summary>
+    protected virtual IEnumerable<string> TripsExtraArgs => [];
 
     /// <summary>Slots are per server: each stack names its own.</summary>
     public string SlotName(string service) => $"sync_{service}_{new NpgsqlConnectionStringBuilder(LegacyConnectionString).Database![^16..]}".ToLowerInvariant();
