@@ -14,39 +14,13 @@ namespace RideShare.Trips.Sync;
 /// named trip's current row into legacy <c>trips</c>, whose foreign keys and one-active-trip indexes then apply (a trip
 /// legacy refuses is dead-lettered).
 /// </summary>
-public sealed class TripReverseSource(NpgsqlDataSource own, DbContextOptions<TripsDbContext> options) : IReverseSyncSource
+public sealed class TripReverseSource(NpgsqlDataSource own, DbContextOptions<TripsDbContext> options) : SqlOutboxSource(own, "reverse_outbox", "reverse_dead_letters")
 {
     private static readonly JsonSerializerOptions WaypointJson = new(JsonSerializerDefaults.Web);
 
-    public string Table => "trips";
+    public override string Table => "trips";
 
-    public async Task<ulong> WrittenAsync(CancellationToken cancellationToken)
-    {
-        await using var command = own.CreateCommand("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM reverse_outbox_seq_seq");
-        return (ulong)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
-    public async Task<IReadOnlyList<(ulong Seq, long Id)>> ReadAsync(int max, CancellationToken cancellationToken)
-    {
-        await using var command = own.CreateCommand($"SELECT seq, id FROM reverse_outbox ORDER BY seq LIMIT {max}");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var entries = new List<(ulong, long)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            entries.Add(((ulong)reader.GetInt64(0), reader.GetInt64(1)));
-        }
-
-        return entries;
-    }
-
-    public async Task TrimAsync(ulong seq, CancellationToken cancellationToken)
-    {
-        await using var command = own.CreateCommand("DELETE FROM reverse_outbox WHERE seq <= $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = (long)seq });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task WriteLegacyAsync(long id, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    public override async Task WriteLegacyAsync(long id, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         await using var db = new TripsDbContext(options);
         var t = await db.Trips.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
@@ -83,19 +57,4 @@ public sealed class TripReverseSource(NpgsqlDataSource own, DbContextOptions<Tri
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public Task AfterRoundAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-        ReverseSyncWorker.AdvanceIdentityAsync("trips", connection, transaction, cancellationToken);
-
-    public async Task DeadLetterAsync(string letter, CancellationToken cancellationToken)
-    {
-        await using var command = own.CreateCommand("INSERT INTO reverse_dead_letters (body) VALUES ($1)");
-        command.Parameters.Add(new NpgsqlParameter { Value = letter });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task<long> DeadLetterCountAsync(CancellationToken cancellationToken)
-    {
-        await using var command = own.CreateCommand("SELECT count(*) FROM reverse_dead_letters");
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
 }

@@ -1,0 +1,57 @@
+using Npgsql;
+
+namespace Strangler.Cdc.Sync.Reverse;
+
+/// <summary>
+/// The outbox half of <see cref="IReverseSyncSource"/> for a PostgreSQL store: an outbox table <c>(seq bigserial, id
+/// bigint)</c> written in the same transaction as the data, and a dead-letter table <c>(id bigserial, body text)</c>.
+/// A store supplies how a row is written into legacy.
+/// </summary>
+public abstract class SqlOutboxSource(NpgsqlDataSource own, string outboxTable, string deadLetterTable) : IReverseSyncSource
+{
+    public abstract string Table { get; }
+
+    public async Task<ulong> WrittenAsync(CancellationToken cancellationToken)
+    {
+        await using var command = own.CreateCommand($"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {outboxTable}_seq_seq");
+        return (ulong)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<IReadOnlyList<(ulong Seq, long Id)>> ReadAsync(int max, CancellationToken cancellationToken)
+    {
+        await using var command = own.CreateCommand($"SELECT seq, id FROM {outboxTable} ORDER BY seq LIMIT {max}");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var entries = new List<(ulong, long)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(((ulong)reader.GetInt64(0), reader.GetInt64(1)));
+        }
+
+        return entries;
+    }
+
+    public async Task TrimAsync(ulong seq, CancellationToken cancellationToken)
+    {
+        await using var command = own.CreateCommand($"DELETE FROM {outboxTable} WHERE seq <= $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)seq });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public abstract Task WriteLegacyAsync(long id, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken);
+
+    public Task AfterRoundAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        ReverseSyncWorker.AdvanceIdentityAsync(Table, connection, transaction, cancellationToken);
+
+    public async Task DeadLetterAsync(string letter, CancellationToken cancellationToken)
+    {
+        await using var command = own.CreateCommand($"INSERT INTO {deadLetterTable} (body) VALUES ($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = letter });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<long> DeadLetterCountAsync(CancellationToken cancellationToken)
+    {
+        await using var command = own.CreateCommand($"SELECT count(*) FROM {deadLetterTable}");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+}
