@@ -107,8 +107,8 @@ public static class SyncEndpoints
     /// <summary>GET /sync/status (the runner's status as JSON) and GET /metrics (Prometheus text).</summary>
     public static IEndpointRouteBuilder MapSync(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/sync/status", (SyncRunner runner, IServiceProvider services) =>
-            TypedResults.Ok(services.GetService<IReverseSync>() is { } reverse ? runner.Status with { Reverse = reverse.Status } : runner.Status));
+        app.MapGet("/sync/status", async (SyncRunner runner, IServiceProvider services, CancellationToken cancellationToken) =>
+            TypedResults.Ok(services.GetService<IReverseSync>() is { } reverse ? runner.Status with { Reverse = await reverse.CurrentAsync(cancellationToken) } : runner.Status));
         app.MapPost("/sync/owner", SetOwner);
         app.MapGet("/metrics", async (HttpContext context, SyncMetrics metrics) =>
         {

@@ -62,6 +62,11 @@ public sealed class PostgresServer
                     SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{name}' AND NOT active;
                     """);
                 await Sql.ExecuteAsync(_admin.ConnectionString, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                // Replication origins are cluster-wide and hold a replication state slot each: drop the reverse syncs'
+                // origins of this database's stacks (named after their slots, which end with the database name's tail).
+                await Sql.ExecuteAsync(_admin.ConnectionString, $"""
+                    SELECT pg_replication_origin_drop(roname) FROM pg_replication_origin WHERE roname LIKE '%{name[^16..].ToLowerInvariant()}'
+                    """);
                 return;
             }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ObjectInUse && attempt < 50)
@@ -77,7 +82,7 @@ public sealed class PostgresServer
         if (DockerEngine.IsReachable)
         {
             var container = new PostgreSqlBuilder("postgres:15")
-                .WithCommand("-c", "wal_level=logical", "-c", "max_replication_slots=20", "-c", "max_wal_senders=20", "-c", "fsync=off")
+                .WithCommand("-c", "wal_level=logical", "-c", "max_replication_slots=100", "-c", "max_wal_senders=100", "-c", "fsync=off")
                 .Build();
             await container.StartAsync();
             AppDomain.CurrentDomain.ProcessExit += (_, _) => container.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -18,8 +18,8 @@ public interface IReverseSyncSource
     /// <summary>Up to <paramref name="max"/> outbox entries, oldest first: their sequence number and the row's key.</summary>
     Task<IReadOnlyList<(ulong Seq, long Id)>> ReadAsync(int max, CancellationToken cancellationToken);
 
-    /// <summary>Removes the outbox entries up to <paramref name="seq"/> (they are in legacy).</summary>
-    Task TrimAsync(ulong seq, CancellationToken cancellationToken);
+    /// <summary>Removes exactly these outbox entries (they are in legacy); entries written meanwhile stay.</summary>
+    Task TrimAsync(IReadOnlyList<ulong> seqs, CancellationToken cancellationToken);
 
     /// <summary>Writes the row's current state into legacy (an upsert, or a delete when the store no longer holds it).</summary>
     Task WriteLegacyAsync(long id, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken);

@@ -9,9 +9,9 @@ namespace Strangler.Cdc.Sync.Reverse;
 /// Reverse sync (service → legacy) while a service owns its writes: applies its store's outbox
 /// (<see cref="IReverseSyncSource"/>) into legacy in order, one legacy transaction per round under the PostgreSQL
 /// replication origin <see cref="Origin"/>, whose progress is set to the round's last sequence number in that same
-/// transaction (exactly once: after a crash, entries up to the progress are skipped and trimmed). The forward capture
-/// skips transactions carrying our origins, so nothing loops back. A round writes each named row's current state; a
-/// row legacy refuses (a constraint) is dead-lettered with the reason, the rest of the round applies.
+/// transaction. A round writes each named row's current state, so repeating one (a crash before the outbox entries
+/// were removed) changes nothing: effectively once. The forward capture skips transactions carrying our origins, so
+/// nothing loops back. A row legacy refuses (a constraint) is dead-lettered with the reason, the rest of the round applies.
 /// </summary>
 public sealed class ReverseSyncWorker(IReverseSyncSource source, string origin, string legacyConnectionString, TimeProvider time, ILogger logger)
     : BackgroundService, IReverseSync
@@ -31,6 +31,14 @@ public sealed class ReverseSyncWorker(IReverseSyncSource source, string origin, 
                 return _status;
             }
         }
+    }
+
+    public async Task<ReverseSyncStatus> CurrentAsync(CancellationToken cancellationToken)
+    {
+        var written = await source.WrittenAsync(cancellationToken);
+        var status = Status;
+        var newest = Math.Max(written, status.WrittenPosition);
+        return status with { WrittenPosition = newest, Pending = (long)(newest - Math.Min(newest, status.AppliedPosition)) };
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -62,66 +70,67 @@ public sealed class ReverseSyncWorker(IReverseSyncSource source, string origin, 
         }
     }
 
-    /// <summary>Applies up to one round of the outbox; returns how many entries it consumed.</summary>
+    /// <summary>
+    /// Applies up to one round of the outbox; returns how many entries it consumed. Each named row's current state is
+    /// written (so applying an entry again changes nothing, and a crash between the legacy commit and the trim only
+    /// repeats it); the entries applied are then removed exactly. The applied position is the newest written one once
+    /// the outbox is empty, else just before the oldest entry left — an outbox written by concurrent transactions can
+    /// show a later number before an earlier one commits, so positions are never skipped by number.
+    /// </summary>
     public async Task<int> RoundAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var progress = await ProgressAsync(connection, cancellationToken);
         var written = await source.WrittenAsync(cancellationToken);
         var entries = await source.ReadAsync(RoundSize, cancellationToken);
-        Update(s => s with { State = "running", WrittenPosition = written, AppliedPosition = progress, Pending = (long)(written - Math.Min(written, progress)), LastError = null });
         if (entries.Count == 0)
         {
+            Update(s => s with { State = "running", WrittenPosition = written, AppliedPosition = written, Pending = 0, LastError = null });
             return 0;
         }
 
-        var fresh = entries.Where(e => e.Seq > progress).ToList();
-        if (fresh.Count > 0)
+        var last = entries.Max(e => e.Seq);
+        var dead = new List<string>();
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            var last = fresh[^1].Seq;
-            var dead = new List<string>();
-            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+            await using (var setup = new NpgsqlCommand("SELECT pg_replication_origin_xact_setup($1, $2)", connection, transaction))
             {
-                await using (var setup = new NpgsqlCommand("SELECT pg_replication_origin_xact_setup($1, $2)", connection, transaction))
-                {
-                    setup.Parameters.Add(new NpgsqlParameter { Value = new NpgsqlLogSequenceNumber(last), NpgsqlDbType = NpgsqlDbType.PgLsn });
-                    setup.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
-                    await setup.ExecuteNonQueryAsync(cancellationToken);
-                }
-
-                foreach (var id in fresh.Select(e => e.Id).Distinct().Order())
-                {
-                    await Execute(connection, transaction, "SAVEPOINT reverse_row", cancellationToken);
-                    try
-                    {
-                        await source.WriteLegacyAsync(id, connection, transaction, cancellationToken);
-                    }
-                    catch (PostgresException e)
-                    {
-                        await Execute(connection, transaction, "ROLLBACK TO SAVEPOINT reverse_row", cancellationToken);
-                        dead.Add(JsonSerializer.Serialize(new { reason = $"legacy refused {source.Table} {id}: {e.MessageText}", table = source.Table, id, seq = last, at = time.GetUtcNow() }));
-                    }
-                }
-
-                await source.AfterRoundAsync(connection, transaction, cancellationToken);
-                await transaction.CommitAsync(cancellationToken); // the rows and the origin's progress together
+                setup.Parameters.Add(new NpgsqlParameter { Value = new NpgsqlLogSequenceNumber(last), NpgsqlDbType = NpgsqlDbType.PgLsn });
+                setup.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+                await setup.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            foreach (var letter in dead)
+            foreach (var id in entries.Select(e => e.Id).Distinct().Order())
             {
-                await source.DeadLetterAsync(letter, cancellationToken);
-                logger.LogError("Reverse sync: {DeadLetter}", letter);
+                await Execute(connection, transaction, "SAVEPOINT reverse_row", cancellationToken);
+                try
+                {
+                    await source.WriteLegacyAsync(id, connection, transaction, cancellationToken);
+                }
+                catch (PostgresException e)
+                {
+                    await Execute(connection, transaction, "ROLLBACK TO SAVEPOINT reverse_row", cancellationToken);
+                    dead.Add(JsonSerializer.Serialize(new { reason = $"legacy refused {source.Table} {id}: {e.MessageText}", table = source.Table, id, seq = last, at = time.GetUtcNow() }));
+                }
             }
 
-            progress = last;
+            await source.AfterRoundAsync(connection, transaction, cancellationToken);
+            await transaction.CommitAsync(cancellationToken); // the rows and the origin's progress together
         }
 
-        // Entries up to the progress are in legacy (a crash before this only means they are skipped next time).
-        await source.TrimAsync(progress, cancellationToken);
+        foreach (var letter in dead)
+        {
+            await source.DeadLetterAsync(letter, cancellationToken);
+            logger.LogError("Reverse sync: {DeadLetter}", letter);
+        }
+
+        await source.TrimAsync(entries.Select(e => e.Seq).ToList(), cancellationToken);
+        var left = await source.ReadAsync(1, cancellationToken);
+        var applied = left.Count == 0 ? Math.Max(written, last) : left[0].Seq - 1;
         var deadLetters = await source.DeadLetterCountAsync(cancellationToken);
         Update(s => s with
         {
-            AppliedPosition = progress, Pending = (long)(written - Math.Min(written, progress)), DeadLetters = deadLetters,
-            LastAppliedAt = fresh.Count > 0 ? time.GetUtcNow() : s.LastAppliedAt,
+            State = "running", WrittenPosition = Math.Max(written, last), AppliedPosition = applied,
+            Pending = (long)(Math.Max(written, last) - Math.Min(Math.Max(written, last), applied)), DeadLetters = deadLetters,
+            LastAppliedAt = time.GetUtcNow(), LastError = null,
         });
         return entries.Count;
     }
@@ -138,13 +147,6 @@ public sealed class ReverseSyncWorker(IReverseSyncSource source, string origin, 
         await using var setup = new NpgsqlCommand("SELECT pg_replication_origin_session_setup($1)", connection);
         setup.Parameters.Add(new NpgsqlParameter { Value = origin });
         await setup.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private async Task<ulong> ProgressAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("SELECT pg_replication_origin_progress($1, true)", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = origin });
-        return await command.ExecuteScalarAsync(cancellationToken) is NpgsqlLogSequenceNumber lsn ? (ulong)lsn : 0;
     }
 
     private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)

@@ -30,10 +30,10 @@ public abstract class SqlOutboxSource(NpgsqlDataSource own, string outboxTable, 
         return entries;
     }
 
-    public async Task TrimAsync(ulong seq, CancellationToken cancellationToken)
+    public async Task TrimAsync(IReadOnlyList<ulong> seqs, CancellationToken cancellationToken)
     {
-        await using var command = own.CreateCommand($"DELETE FROM {outboxTable} WHERE seq <= $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = (long)seq });
+        await using var command = own.CreateCommand($"DELETE FROM {outboxTable} WHERE seq = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = seqs.Select(s => (long)s).ToArray() });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

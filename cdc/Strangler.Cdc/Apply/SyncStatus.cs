@@ -30,4 +30,7 @@ public sealed record ReverseSyncStatus(
 public interface IReverseSync
 {
     ReverseSyncStatus Status { get; }
+
+    /// <summary>The status with the written position read now (a handback's fence must include every write already made).</summary>
+    Task<ReverseSyncStatus> CurrentAsync(CancellationToken cancellationToken);
 }

@@ -187,8 +187,8 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
             .AppendLine("listen_addresses = '127.0.0.1'")
             .AppendLine("unix_socket_directories = ''")
             .AppendLine("wal_level = logical")
-            .AppendLine("max_replication_slots = 20")
-            .AppendLine("max_wal_senders = 20")
+            .AppendLine("max_replication_slots = 64") // slots and, as many, replication origins (one per reverse sync)
+            .AppendLine("max_wal_senders = 64")
             .AppendLine("max_connections = 200");
         if (!_options.Durable)
         {

@@ -35,13 +35,12 @@ public sealed class DriverReverseSource(IConnectionMultiplexer redis, DriverStor
             return (ulong.Parse(parts[0], Inv), long.Parse(parts[2], Inv));
         }).ToList();
 
-    public async Task TrimAsync(ulong seq, CancellationToken cancellationToken)
+    /// <summary>The entries read are the list's head (writes append at its tail, only this removes): drop that many.</summary>
+    public async Task TrimAsync(IReadOnlyList<ulong> seqs, CancellationToken cancellationToken)
     {
-        var db = redis.GetDatabase();
-        var applied = (await ReadAsync(1000, cancellationToken)).Count(e => e.Seq <= seq);
-        if (applied > 0)
+        if (seqs.Count > 0)
         {
-            await db.ListTrimAsync(Outbox, applied, -1);
+            await redis.GetDatabase().ListTrimAsync(Outbox, seqs.Count, -1);
         }
     }
 

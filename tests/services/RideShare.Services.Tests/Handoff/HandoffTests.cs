@@ -18,6 +18,12 @@ public class HandoffStack : SyncedStack
 
     public HttpClient Public { get; private set; } = null!;
 
+    /// <summary>
+    /// How long a handoff may wait for the sync (before and while holding) and for writes in flight: short where a test
+    /// expects a refusal, longer where the whole suite's parallel load must not turn a round trip into one.
+    /// </summary>
+    protected virtual int HandoffWaitMilliseconds => 1500;
+
     /// <summary>The proxy's public listener; a fixed port when the monolith must know it before the proxy starts.</summary>
     protected virtual string ProxyListen => "http://127.0.0.1:0";
 
@@ -31,7 +37,8 @@ public class HandoffStack : SyncedStack
             $"--Proxy:LegacyUrl={Monolith.BaseAddress}", $"--Proxy:Listen={ProxyListen}", "--Proxy:Admin:Listen=http://127.0.0.1:0",
             $"--Proxy:Admin:Token={Token}", $"--Proxy:Store:FilePath={Path.Combine(_routes.Path, "routes.json")}",
             "--Proxy:Health:IntervalMilliseconds=100", $"--Proxy:Handoff:LegacyConnectionString={LegacyConnectionString}",
-            "--Proxy:Handoff:PrecheckMilliseconds=1500", "--Log:MinimumLevel=Warning",
+            $"--Proxy:Handoff:PrecheckMilliseconds={HandoffWaitMilliseconds}", $"--Proxy:Handoff:FenceMilliseconds={HandoffWaitMilliseconds}",
+            $"--Proxy:Handoff:DrainMilliseconds={HandoffWaitMilliseconds}", "--Log:MinimumLevel=Warning",
         ], CancellationToken.None);
         var endpoints = _proxy.Services.GetRequiredService<Strangler.Proxy.Hosting.ProxyEndpoints>();
         Public = new HttpClient { BaseAddress = endpoints.PublicAddress };
@@ -226,13 +233,19 @@ public sealed class HandoffTests(HandoffStack stack) : IClassFixture<HandoffStac
     }
 }
 
+/// <summary>The handoff stack with waits long enough for the whole suite's parallel load.</summary>
+public sealed class RoundTripStack : HandoffStack
+{
+    protected override int HandoffWaitMilliseconds => 15_000;
+}
+
 /// <summary>
 /// Drivers handed legacy → service → legacy → service while users write through the proxy: no request fails, every
 /// acknowledged write ends up in both stores (forward sync one way, the Drivers store's outbox and reverse sync the
 /// other), reconcile finds no drift, and nothing loops: the reverse sync's transactions carry our replication origin
 /// and the forward capture skips them.
 /// </summary>
-public sealed class HandoffRoundTripTests(HandoffStack stack) : IClassFixture<HandoffStack>
+public sealed class HandoffRoundTripTests(RoundTripStack stack) : IClassFixture<RoundTripStack>
 {
     [Fact]
     public async Task RoundTrip_UnderWriteLoad_NoFailure_NoLostWrite_NoDrift_NoLoop()
@@ -316,7 +329,7 @@ public sealed class HandoffRoundTripTests(HandoffStack stack) : IClassFixture<Ha
 }
 
 /// <summary>The same round trip for passengers: Marten documents, with their outbox in the document's own transaction.</summary>
-public sealed class PassengersHandoffRoundTripTests(HandoffStack stack) : IClassFixture<HandoffStack>
+public sealed class PassengersHandoffRoundTripTests(RoundTripStack stack) : IClassFixture<RoundTripStack>
 {
     [Fact]
     public async Task RoundTrip_UnderWriteLoad_NoFailure_NoLostWrite_NoDrift_NoLoop()

@@ -20,6 +20,8 @@ public class MonolithSeamStack : HandoffStack, IContractTarget
 
     protected virtual string Access => "Gateway";
 
+    protected override int HandoffWaitMilliseconds => 15_000;
+
     protected override IEnumerable<string> MonolithArgs => [$"--Drivers:Access={Access}", $"--Drivers:Gateway=http://127.0.0.1:{_port}"];
 
     public HttpClient Client => Public;

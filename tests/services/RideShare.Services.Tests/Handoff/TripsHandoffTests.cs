@@ -19,6 +19,8 @@ public sealed class TripsHandoffStack : HandoffStack
 
     protected override bool StartTrips => true;
 
+    protected override int HandoffWaitMilliseconds => 15_000;
+
     // The monolith reaches drivers through the proxy too, so every trip holds a reservation either side can finish.
     protected override IEnumerable<string> MonolithArgs => ["--Drivers:Access=Gateway", $"--Drivers:Gateway=http://127.0.0.1:{_port}"];
 
