@@ -67,83 +67,11 @@ public class HandoffStack : SyncedStack
 }
 
 /// <summary>
-/// The LSN-fenced write-ownership handoff, legacy → service, through the real proxy while users write: no request
-/// fails, every acknowledged write is in the new owner's store, writes after the handoff reach the service; a
-/// handoff whose sync is not ready is refused before anything is held, and changes nothing.
+/// Handoffs that must not happen and what users see meanwhile: a handoff whose sync is not ready is refused before
+/// anything is held, and changes nothing; read-your-writes; the owner header is the proxy's alone.
 /// </summary>
 public sealed class HandoffTests(HandoffStack stack) : IClassFixture<HandoffStack>
 {
-    [Fact]
-    public async Task HandOffDrivers_UnderWriteLoad_NoRequestFails_NoWriteIsLost()
-    {
-        var failures = new ConcurrentQueue<string>();
-        var acknowledged = new ConcurrentDictionary<long, string>(); // driver id → the last acknowledged body
-        var backends = new ConcurrentQueue<(bool StartedAfter, bool EndedBefore, string Backend)>();
-        var sent = 0; // the handoff request was sent
-        var handedOver = 0; // and answered
-        using var stop = new CancellationTokenSource();
-        var writers = Enumerable.Range(0, 4).Select(writer => Task.Run(async () =>
-        {
-            for (var round = 0; !stop.IsCancellationRequested || round < 3; round++)
-            {
-                var startedAfter = Volatile.Read(ref handedOver) == 1;
-                var created = await stack.Public.PostAsJsonAsync("/api/drivers", DriverBody());
-                var endedBefore = Volatile.Read(ref sent) == 0;
-                if (created.StatusCode != HttpStatusCode.Created)
-                {
-                    failures.Enqueue($"create: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
-                    continue;
-                }
-
-                backends.Enqueue((startedAfter, endedBefore, created.Headers.GetValues("X-Strangler-Backend").Single()));
-                var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-                var moved = await stack.Public.PutAsJsonAsync($"/api/drivers/{id}/status",
-                    new { status = "available", location = new { latitude = 10m + writer, longitude = round * 0.001m } });
-                var body = await moved.Content.ReadAsStringAsync();
-                if (moved.StatusCode != HttpStatusCode.OK)
-                {
-                    failures.Enqueue($"status: {(int)moved.StatusCode} {body}");
-                    continue;
-                }
-
-                acknowledged[id] = body;
-            }
-        })).ToList();
-
-        await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= 8), "writes before the handoff");
-        Volatile.Write(ref sent, 1);
-        var handoff = await stack.Admin.PostAsJsonAsync("/admin/routes/drivers/owner", new { owner = "service", reason = "test cutover" });
-        var report = await handoff.Content.ReadAsStringAsync();
-        Volatile.Write(ref handedOver, 1);
-        var countAtHandoff = acknowledged.Count;
-        await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= countAtHandoff + 8), "writes after the handoff");
-        await stop.CancelAsync();
-        await Task.WhenAll(writers);
-
-        Assert.True(handoff.StatusCode == HttpStatusCode.OK, report);
-        Assert.Contains("\"outcome\":\"completed\"", report, StringComparison.Ordinal);
-        Assert.Empty(failures);
-        Assert.Contains(backends, b => b.EndedBefore);
-        Assert.All(backends.Where(b => b.EndedBefore), b => Assert.Equal("legacy", b.Backend));
-        Assert.Contains(backends, b => b.StartedAfter);
-        Assert.All(backends.Where(b => b.StartedAfter), b => Assert.Equal("service", b.Backend));
-        foreach (var (id, body) in acknowledged)
-        {
-            var stored = await stack.Drivers.Client.GetAsync($"/api/drivers/{id}");
-            Assert.True(stored.StatusCode == HttpStatusCode.OK, $"driver {id} acknowledged but not in the service's store");
-            Assert.Equal(body, await stored.Content.ReadAsStringAsync());
-        }
-
-        var route = await stack.Admin.GetFromJsonAsync<JsonElement>("/admin/routes/drivers");
-        Assert.Equal("service", route.GetProperty("owner").GetString());
-        var audit = await stack.Admin.GetStringAsync("/admin/audit");
-        Assert.Contains("\"action\":\"owner\"", audit, StringComparison.Ordinal);
-        var stats = await stack.Admin.GetFromJsonAsync<JsonElement>("/admin/stats");
-        var drivers = stats.GetProperty("routes").EnumerateArray().Single(r => r.GetProperty("id").GetString() == "drivers");
-        Assert.Equal("completed", drivers.GetProperty("handoff").GetProperty("outcome").GetString());
-        Assert.True(drivers.GetProperty("handoff").GetProperty("holdMilliseconds").GetDouble() > 0);
-    }
-
     [Fact]
     public async Task HandOff_WhileTheServicesSyncIsStalled_IsRefusedBeforeHolding_AndWritesGoOn()
     {
@@ -409,5 +337,83 @@ public sealed class PassengersHandoffRoundTripTests(RoundTripStack stack) : ICla
             "the service's write in legacy");
         await stack.CaughtUpAsync(stack.Passengers);
         Assert.Equal(eventsApplied, (await SyncedStack.StatusAsync(stack.Passengers)).GetProperty("eventsApplied").GetInt64());
+    }
+}
+
+/// <summary>
+/// The LSN-fenced write-ownership handoff, legacy → service, through the real proxy while users write: no request
+/// fails, every acknowledged write is in the new owner's store, writes after the handoff reach the service.
+/// </summary>
+public sealed class HandoffUnderLoadTests(RoundTripStack stack) : IClassFixture<RoundTripStack>
+{
+    [Fact]
+    public async Task HandOffDrivers_UnderWriteLoad_NoRequestFails_NoWriteIsLost()
+    {
+        var failures = new ConcurrentQueue<string>();
+        var acknowledged = new ConcurrentDictionary<long, string>(); // driver id → the last acknowledged body
+        var backends = new ConcurrentQueue<(bool StartedAfter, bool EndedBefore, string Backend)>();
+        var sent = 0; // the handoff request was sent
+        var handedOver = 0; // and answered
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 4).Select(writer => Task.Run(async () =>
+        {
+            for (var round = 0; !stop.IsCancellationRequested || round < 3; round++)
+            {
+                var startedAfter = Volatile.Read(ref handedOver) == 1;
+                var created = await stack.Public.PostAsJsonAsync("/api/drivers", DriverBody());
+                var endedBefore = Volatile.Read(ref sent) == 0;
+                if (created.StatusCode != HttpStatusCode.Created)
+                {
+                    failures.Enqueue($"create: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+                    continue;
+                }
+
+                backends.Enqueue((startedAfter, endedBefore, created.Headers.GetValues("X-Strangler-Backend").Single()));
+                var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+                var moved = await stack.Public.PutAsJsonAsync($"/api/drivers/{id}/status",
+                    new { status = "available", location = new { latitude = 10m + writer, longitude = round * 0.001m } });
+                var body = await moved.Content.ReadAsStringAsync();
+                if (moved.StatusCode != HttpStatusCode.OK)
+                {
+                    failures.Enqueue($"status: {(int)moved.StatusCode} {body}");
+                    continue;
+                }
+
+                acknowledged[id] = body;
+            }
+        })).ToList();
+
+        await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= 8), "writes before the handoff");
+        Volatile.Write(ref sent, 1);
+        var handoff = await stack.Admin.PostAsJsonAsync("/admin/routes/drivers/owner", new { owner = "service", reason = "test cutover" });
+        var report = await handoff.Content.ReadAsStringAsync();
+        Volatile.Write(ref handedOver, 1);
+        var countAtHandoff = acknowledged.Count;
+        await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= countAtHandoff + 8), "writes after the handoff");
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+
+        Assert.True(handoff.StatusCode == HttpStatusCode.OK, report);
+        Assert.Contains("\"outcome\":\"completed\"", report, StringComparison.Ordinal);
+        Assert.Empty(failures);
+        Assert.Contains(backends, b => b.EndedBefore);
+        Assert.All(backends.Where(b => b.EndedBefore), b => Assert.Equal("legacy", b.Backend));
+        Assert.Contains(backends, b => b.StartedAfter);
+        Assert.All(backends.Where(b => b.StartedAfter), b => Assert.Equal("service", b.Backend));
+        foreach (var (id, body) in acknowledged)
+        {
+            var stored = await stack.Drivers.Client.GetAsync($"/api/drivers/{id}");
+            Assert.True(stored.StatusCode == HttpStatusCode.OK, $"driver {id} acknowledged but not in the service's store");
+            Assert.Equal(body, await stored.Content.ReadAsStringAsync());
+        }
+
+        var route = await stack.Admin.GetFromJsonAsync<JsonElement>("/admin/routes/drivers");
+        Assert.Equal("service", route.GetProperty("owner").GetString());
+        var audit = await stack.Admin.GetStringAsync("/admin/audit");
+        Assert.Contains("\"action\":\"owner\"", audit, StringComparison.Ordinal);
+        var stats = await stack.Admin.GetFromJsonAsync<JsonElement>("/admin/stats");
+        var drivers = stats.GetProperty("routes").EnumerateArray().Single(r => r.GetProperty("id").GetString() == "drivers");
+        Assert.Equal("completed", drivers.GetProperty("handoff").GetProperty("outcome").GetString());
+        Assert.True(drivers.GetProperty("handoff").GetProperty("holdMilliseconds").GetDouble() > 0);
     }
 }
