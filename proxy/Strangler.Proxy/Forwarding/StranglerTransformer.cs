@@ -24,7 +24,7 @@ internal sealed class StranglerTransformer(LoopGuard loops) : HttpTransformer
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         proxyRequest.Headers.TryAddWithoutValidation("Via", _via);
         proxyRequest.Headers.Remove(OwnerHeader);
-        if (httpContext.Items.ContainsKey(OwnerWriteItem))
+        if (!BackendSelector.IsSafe(httpContext.Request.Method) && httpContext.Items.ContainsKey(OwnerWriteItem)) // reads never touch Items
         {
             proxyRequest.Headers.TryAddWithoutValidation(OwnerHeader, "service");
         }
