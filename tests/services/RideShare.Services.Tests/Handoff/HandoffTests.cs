@@ -24,6 +24,9 @@ public class HandoffStack : SyncedStack
     /// </summary>
     protected virtual int HandoffWaitMilliseconds => 1500;
 
+    /// <summary>Where the proxy's route to a service points: the service itself unless a test puts something in between.</summary>
+    protected virtual Task<Uri> DestinationAsync(string route, Uri service) => Task.FromResult(service);
+
     /// <summary>The proxy's public listener; a fixed port when the monolith must know it before the proxy starts.</summary>
     protected virtual string ProxyListen => "http://127.0.0.1:0";
 
@@ -46,7 +49,8 @@ public class HandoffStack : SyncedStack
         Admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
         foreach (var (id, target) in new[] { ("drivers", Drivers), ("passengers", Passengers) })
         {
-            var route = await Admin.PutAsJsonAsync($"/admin/routes/{id}", new { path = $"/api/{id}/{{**rest}}", destinations = new[] { target.BaseAddress.ToString() }, stage = "service" });
+            var destination = await DestinationAsync(id, target.BaseAddress);
+            var route = await Admin.PutAsJsonAsync($"/admin/routes/{id}", new { path = $"/api/{id}/{{**rest}}", destinations = new[] { destination.ToString() }, stage = "service" });
             Assert.True(route.IsSuccessStatusCode, await route.Content.ReadAsStringAsync());
         }
     }

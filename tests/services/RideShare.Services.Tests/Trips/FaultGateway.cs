@@ -35,7 +35,7 @@ public sealed class FaultGateway : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly HttpClient _forward;
-    private readonly ConcurrentDictionary<string, (string Method, Regex Path, Fault Fault, int Remaining)> _rules = new();
+    private readonly ConcurrentDictionary<string, (string Method, Regex Path, Fault Fault, int Remaining, int Skip)> _rules = new();
 
     private FaultGateway(WebApplication app, Uri target)
     {
@@ -64,9 +64,12 @@ public sealed class FaultGateway : IAsyncDisposable
         return gateway;
     }
 
-    /// <summary>Injects <paramref name="fault"/> into the next <paramref name="times"/> requests matching (all when null).</summary>
-    public void Inject(string method, string pathPattern, Fault fault, int? times = null) =>
-        _rules[$"{method} {pathPattern}"] = (method, new Regex(pathPattern), fault, times ?? int.MaxValue);
+    /// <summary>
+    /// Injects <paramref name="fault"/> into the next <paramref name="times"/> requests matching (all when null), after
+    /// letting the first <paramref name="skip"/> matching ones through.
+    /// </summary>
+    public void Inject(string method, string pathPattern, Fault fault, int? times = null, int skip = 0) =>
+        _rules[$"{method} {pathPattern}"] = (method, new Regex(pathPattern), fault, times ?? int.MaxValue, skip);
 
     public void Clear()
     {
@@ -147,6 +150,12 @@ public sealed class FaultGateway : IAsyncDisposable
         {
             if (rule.Method == method && rule.Path.IsMatch(path) && rule.Remaining > 0)
             {
+                if (rule.Skip > 0)
+                {
+                    _rules[key] = rule with { Skip = rule.Skip - 1 };
+                    return null;
+                }
+
                 _rules[key] = rule with { Remaining = rule.Remaining - 1 };
                 return rule.Fault;
             }
