@@ -293,7 +293,9 @@ public sealed class PassengersHandoffRoundTripTests(RoundTripStack stack) : ICla
                 var renamedBody = await renamed.Content.ReadAsStringAsync();
                 if (renamed.StatusCode != HttpStatusCode.OK)
                 {
-                    failures.Enqueue($"rename: {(int)renamed.StatusCode} {renamedBody}");
+                    var via = renamed.Headers.TryGetValues("X-Strangler-Backend", out var b) ? string.Join(",", b) : "?";
+                    var createdVia = created.Headers.TryGetValues("X-Strangler-Backend", out var c) ? string.Join(",", c) : "?";
+                    failures.Enqueue($"rename of {id} (created via {createdVia}, renamed via {via}): {(int)renamed.StatusCode} {renamedBody}");
                     continue;
                 }
 
@@ -315,7 +317,7 @@ public sealed class PassengersHandoffRoundTripTests(RoundTripStack stack) : ICla
         await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= last + 6), "writes after the last handoff");
         await stop.CancelAsync();
         await Task.WhenAll(writers);
-        Assert.Empty(failures);
+        Assert.True(failures.IsEmpty, string.Join("\n", failures));
 
         await Eventually.TrueAsync(async () =>
         {

@@ -102,8 +102,13 @@ public sealed class SingleWriterViolationTests(MonolithWithoutSeamStack stack) :
     {
         var (lat, lng) = NewRegion();
         var driver = await stack.Api.CreateAvailableDriverAsync(lat, lng);
-        await Eventually.TrueAsync(async () => (await stack.Monolith.Client.GetAsync($"/api/drivers/{driver}")).StatusCode == HttpStatusCode.OK,
-            "the new driver in legacy (reverse sync)");
+        await Eventually.TrueAsync(async () =>
+            {
+                var inLegacy = await stack.Monolith.Client.GetAsync($"/api/drivers/{driver}");
+                return inLegacy.StatusCode == HttpStatusCode.OK
+                    && (await inLegacy.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() == "available";
+            },
+            "the new driver, available, in legacy (reverse sync)");
         var passenger = await stack.Api.CreatePassengerAsync();
 
         await ReadAsync(await stack.Api.RequestTripAsync(passenger, lat, lng), HttpStatusCode.Created); // assigns in legacy's own transaction
