@@ -83,7 +83,7 @@ public sealed class ReverseSyncWorker(IReverseSyncSource source, string origin, 
         var entries = await source.ReadAsync(RoundSize, cancellationToken);
         if (entries.Count == 0)
         {
-            Update(s => s with { State = "running", WrittenPosition = written, AppliedPosition = written, Pending = 0, LastError = null });
+            Update(s => s with { State = "running", WrittenPosition = written, AppliedPosition = written, Pending = 0, LastError = null, Rounds = s.Rounds + 1 });
             return 0;
         }
 
@@ -130,7 +130,7 @@ public sealed class ReverseSyncWorker(IReverseSyncSource source, string origin, 
         {
             State = "running", WrittenPosition = Math.Max(written, last), AppliedPosition = applied,
             Pending = (long)(Math.Max(written, last) - Math.Min(Math.Max(written, last), applied)), DeadLetters = deadLetters,
-            LastAppliedAt = time.GetUtcNow(), LastError = null,
+            LastAppliedAt = time.GetUtcNow(), LastError = null, Rounds = s.Rounds + 1,
         });
         return entries.Count;
     }

@@ -24,7 +24,15 @@ public sealed record SyncStatus(
 /// the replication origin's progress), writes waiting, and writes legacy refused (dead letters).
 /// </summary>
 public sealed record ReverseSyncStatus(
-    string State, string Origin, ulong WrittenPosition, ulong AppliedPosition, long Pending, long DeadLetters, DateTimeOffset? LastAppliedAt, string? LastError);
+    string State, string Origin, ulong WrittenPosition, ulong AppliedPosition, long Pending, long DeadLetters, DateTimeOffset? LastAppliedAt, string? LastError)
+{
+    /// <summary>
+    /// Rounds completed. An outbox numbered by a sequence can hold a number whose transaction has not committed yet, so
+    /// "applied up to N" is only proven by a round that started after every write up to N had committed: a handback
+    /// reads this with its fence (writes held and drained) and waits for two more rounds.
+    /// </summary>
+    public long Rounds { get; init; }
+}
 
 /// <summary>A service's reverse sync, as /sync/status reports it.</summary>
 public interface IReverseSync

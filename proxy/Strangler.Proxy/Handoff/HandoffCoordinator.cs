@@ -53,6 +53,7 @@ internal sealed class HandoffCoordinator(
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly Dictionary<string, HandoffReport> _last = new(StringComparer.Ordinal);
+    private long _roundsAtFence; // one handoff at a time
 
     private HandoffOptions Settings => options.Value.Handoff;
 
@@ -229,12 +230,21 @@ internal sealed class HandoffCoordinator(
         return (ulong)(NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>The service's reverse sync: the position of the newest write it took; null when it reports no reverse sync.</summary>
+    /// <summary>
+    /// The service's reverse sync: the position of the newest write it took, read now; null when it reports no reverse
+    /// sync. Also remembers how many rounds it had completed: the wait then needs two more (see ReverseSyncStatus.Rounds).
+    /// </summary>
     private async Task<ulong?> ReverseWrittenAsync(string destination, CancellationToken cancellationToken)
     {
         using var status = JsonDocument.Parse(await _http.GetStringAsync($"{destination.TrimEnd('/')}/sync/status", cancellationToken));
-        return status.RootElement.TryGetProperty("reverse", out var reverse) && reverse.ValueKind == JsonValueKind.Object
-            && reverse.TryGetProperty("writtenPosition", out var written) && written.TryGetUInt64(out var value) ? value : null;
+        if (status.RootElement.TryGetProperty("reverse", out var reverse) && reverse.ValueKind == JsonValueKind.Object
+            && reverse.TryGetProperty("writtenPosition", out var written) && written.TryGetUInt64(out var value))
+        {
+            _roundsAtFence = reverse.TryGetProperty("rounds", out var rounds) && rounds.TryGetInt64(out var r) ? r : 0;
+            return value;
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -259,7 +269,9 @@ internal sealed class HandoffCoordinator(
                 && a.TryGetUInt64(out var value) ? value : 0;
             var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("lastError", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
             var healthy = to == WriteOwner.Service ? state == "streaming" : state == "running";
-            if (healthy && applied >= position)
+            var proven = to == WriteOwner.Service
+                || (root.TryGetProperty("rounds", out var rounds) && rounds.TryGetInt64(out var completed) && completed >= _roundsAtFence + 2);
+            if (healthy && proven && applied >= position)
             {
                 return null;
             }
