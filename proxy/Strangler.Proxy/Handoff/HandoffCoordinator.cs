@@ -53,7 +53,6 @@ internal sealed class HandoffCoordinator(
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly Dictionary<string, HandoffReport> _last = new(StringComparer.Ordinal);
-    private long _roundsAtFence; // one handoff at a time
 
     private HandoffOptions Settings => options.Value.Handoff;
 
@@ -126,7 +125,7 @@ internal sealed class HandoffCoordinator(
         string? fenceText = null;
         try
         {
-            var probe = to == WriteOwner.Service ? await LegacyPositionAsync(cancellationToken) : await ReverseWrittenAsync(destination, cancellationToken);
+            var probe = await PositionAsync(destination, to, cancellationToken);
             if (probe is null)
             {
                 return Report(HandoffOutcome.Refused,
@@ -148,15 +147,18 @@ internal sealed class HandoffCoordinator(
         gate.Hold();
         try
         {
-            var drained = gate.DrainedAsync();
-            if (await Task.WhenAny(drained, Task.Delay(Settings.DrainMilliseconds, cancellationToken)) != drained)
+            try
+            {
+                await gate.DrainedAsync().WaitAsync(TimeSpan.FromMilliseconds(Settings.DrainMilliseconds), cancellationToken);
+            }
+            catch (TimeoutException)
             {
                 return Aborted($"writes in flight did not finish within {Settings.DrainMilliseconds} ms.");
             }
 
             // The fence: for legacy → service, legacy's WAL position; for service → legacy, the service's last write in its outbox.
-            var fence = to == WriteOwner.Service ? await LegacyPositionAsync(cancellationToken) : await ReverseWrittenAsync(destination, cancellationToken) ?? 0;
-            fenceText = to == WriteOwner.Service ? new NpgsqlLogSequenceNumber(fence).ToString() : fence.ToString(CultureInfo.InvariantCulture);
+            var fence = await PositionAsync(destination, to, cancellationToken) ?? new FencePosition(0, 0);
+            fenceText = to == WriteOwner.Service ? new NpgsqlLogSequenceNumber(fence.Position).ToString() : fence.Position.ToString(CultureInfo.InvariantCulture);
             if (await WaitForAsync(destination, to, fence, Settings.FenceMilliseconds, cancellationToken) is { } behind)
             {
                 return Aborted($"the new owner did not apply everything up to the fence {fenceText} in time: {behind}");
@@ -169,7 +171,7 @@ internal sealed class HandoffCoordinator(
                     result.Failure == RouteChangeFailure.Unavailable ? HandoffOutcome.StoreUnavailable : HandoffOutcome.Aborted);
             }
 
-            await NotifyAsync(route.Destinations, to, to == WriteOwner.Service ? fence : null);
+            await NotifyAsync(route.Destinations, to, to == WriteOwner.Service ? fence.Position : null);
             return Done(HandoffOutcome.Completed, to == WriteOwner.Service
                 ? $"writes now go to the service; everything legacy committed up to {fenceText} was applied first."
                 : $"writes now go to legacy; every write the service took, up to its outbox position {fenceText}, was applied into legacy first.");
@@ -231,27 +233,31 @@ internal sealed class HandoffCoordinator(
     }
 
     /// <summary>
-    /// The service's reverse sync: the position of the newest write it took, read now; null when it reports no reverse
-    /// sync. Also remembers how many rounds it had completed: the wait then needs two more (see ReverseSyncStatus.Rounds).
+    /// A position the new owner must reach: legacy's WAL position (legacy → service), or the position of the newest
+    /// write in the service's outbox, read now, with how many reverse-sync rounds had completed — the wait then needs
+    /// two more (see ReverseSyncStatus.Rounds). Null when the service reports no reverse sync.
     /// </summary>
-    private async Task<ulong?> ReverseWrittenAsync(string destination, CancellationToken cancellationToken)
+    private async Task<FencePosition?> PositionAsync(string destination, WriteOwner to, CancellationToken cancellationToken)
     {
-        using var status = JsonDocument.Parse(await _http.GetStringAsync($"{destination.TrimEnd('/')}/sync/status", cancellationToken));
-        if (status.RootElement.TryGetProperty("reverse", out var reverse) && reverse.ValueKind == JsonValueKind.Object
-            && reverse.TryGetProperty("writtenPosition", out var written) && written.TryGetUInt64(out var value))
+        if (to == WriteOwner.Service)
         {
-            _roundsAtFence = reverse.TryGetProperty("rounds", out var rounds) && rounds.TryGetInt64(out var r) ? r : 0;
-            return value;
+            return new FencePosition(await LegacyPositionAsync(cancellationToken), 0);
         }
 
-        return null;
+        using var status = JsonDocument.Parse(await _http.GetStringAsync($"{destination.TrimEnd('/')}/sync/status", cancellationToken));
+        return status.RootElement.TryGetProperty("reverse", out var reverse) && reverse.ValueKind == JsonValueKind.Object
+            && reverse.TryGetProperty("writtenPosition", out var written) && written.TryGetUInt64(out var value)
+            ? new FencePosition(value, reverse.TryGetProperty("rounds", out var rounds) && rounds.TryGetInt64(out var r) ? r : 0)
+            : null;
     }
 
+    private readonly record struct FencePosition(ulong Position, long Rounds);
+
     /// <summary>
-    /// Null once the new owner has applied everything up to <paramref name="position"/> — the service's forward sync
+    /// Null once the new owner has applied everything up to <paramref name="fence"/> — the service's forward sync
     /// (legacy WAL position) or its reverse sync (outbox position) —; otherwise why not, after <paramref name="limitMs"/>.
     /// </summary>
-    private async Task<string?> WaitForAsync(string destination, WriteOwner to, ulong position, int limitMs, CancellationToken cancellationToken)
+    private async Task<string?> WaitForAsync(string destination, WriteOwner to, FencePosition fence, int limitMs, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(limitMs * (Stopwatch.Frequency / 1000.0));
         var url = $"{destination.TrimEnd('/')}/sync/status";
@@ -270,8 +276,8 @@ internal sealed class HandoffCoordinator(
             var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("lastError", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
             var healthy = to == WriteOwner.Service ? state == "streaming" : state == "running";
             var proven = to == WriteOwner.Service
-                || (root.TryGetProperty("rounds", out var rounds) && rounds.TryGetInt64(out var completed) && completed >= _roundsAtFence + 2);
-            if (healthy && proven && applied >= position)
+                || (root.TryGetProperty("rounds", out var rounds) && rounds.TryGetInt64(out var completed) && completed >= fence.Rounds + 2);
+            if (healthy && proven && applied >= fence.Position)
             {
                 return null;
             }
@@ -279,7 +285,7 @@ internal sealed class HandoffCoordinator(
             if (Stopwatch.GetTimestamp() >= deadline)
             {
                 var at = to == WriteOwner.Service ? new NpgsqlLogSequenceNumber(applied).ToString() : applied.ToString(CultureInfo.InvariantCulture);
-                var target = to == WriteOwner.Service ? new NpgsqlLogSequenceNumber(position).ToString() : position.ToString(CultureInfo.InvariantCulture);
+                var target = to == WriteOwner.Service ? new NpgsqlLogSequenceNumber(fence.Position).ToString() : fence.Position.ToString(CultureInfo.InvariantCulture);
                 return $"it is {state ?? "unknown"} at {at}, the fence is {target}{(error is null ? "" : $", last error: {error}")}.";
             }
 

@@ -182,11 +182,15 @@ public abstract class ReservationsContract(IContractTarget target)
         Assert.Equal(["key"], await InvalidFieldsAsync(await Http.PutAsJsonAsync($"/api/drivers/reservations/{new string('k', 101)}", Pickup(lat, lng))));
         Assert.Equal(["pickup"], await InvalidFieldsAsync(await Http.PutAsJsonAsync($"/api/drivers/reservations/{key}", new { })));
         Assert.Equal(["pickup.latitude"], await InvalidFieldsAsync(await Http.PutAsJsonAsync($"/api/drivers/reservations/{key}", Pickup(91, lng))));
+        Assert.Equal(["pickup"], await InvalidFieldsAsync(await Http.PutAsJsonAsync($"/api/drivers/reservations/{key}", new { pickup = (object?)null })));
+        Assert.Equal(["key"], await InvalidFieldsAsync(await Http.PutAsJsonAsync("/api/drivers/reservations/tab%09key", Pickup(lat, lng))));
         await ProblemAsync(await Http.GetAsync($"/api/drivers/reservations/{key}"), HttpStatusCode.NotFound);
         Assert.Equal("available", (await DriverAsync(driverId)).GetProperty("status").GetString());
 
         await ReadAsync(await ReserveAsync(key, lat, lng), HttpStatusCode.Created);
         Assert.Equal(["tripId"], await InvalidFieldsAsync(await Http.PostAsJsonAsync($"/api/drivers/reservations/{key}/confirm", new { })));
+        Assert.Equal(["tripId"], await InvalidFieldsAsync(await Http.PostAsJsonAsync($"/api/drivers/reservations/{key}/confirm", new { tripId = (long?)null })));
+        Assert.Equal(["tripId"], await InvalidFieldsAsync(await Http.PostAsJsonAsync($"/api/drivers/reservations/{key}/confirm", new { tripId = 0 })));
         var fields = await InvalidFieldsAsync(await Http.PostAsJsonAsync($"/api/drivers/reservations/{key}/complete", new { rating = 7 }));
         Assert.Equal(new HashSet<string> { "dropoff", "rating" }, fields);
         Assert.Equal("held", (await Api.GetAsync($"/api/drivers/reservations/{key}")).GetProperty("state").GetString());

@@ -150,6 +150,28 @@ public sealed class HandoffTests(HandoffStack stack) : IClassFixture<HandoffStac
     }
 
     [Fact]
+    public async Task SyncOwner_BadBodies_Are400_AndChangeNothing()
+    {
+        async Task<HttpStatusCode> PostAsync(string json)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/sync/owner")
+            {
+                Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+                Headers = { { "X-Strangler-Owner", "service" } },
+            };
+            return (await stack.Drivers.Client.SendAsync(request)).StatusCode;
+        }
+
+        foreach (var json in new[] { """{"owner":null}""", """{"owner":"service"}""", """{"owner":"service","fence":null}""", """{"owner":"both","fence":1}""",
+            """{"owner":"service","fence":-1}""", """{"owner":"service","fence":18446744073709551616}""", "null", "[]" })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, await PostAsync(json));
+        }
+
+        Assert.Equal("legacy", (await SyncedStack.StatusAsync(stack.Drivers)).GetProperty("owner").GetString());
+    }
+
+    [Fact]
     public async Task TheOwnerHeader_FromAClient_IsNotTrusted()
     {
         var message = new HttpRequestMessage(HttpMethod.Post, "/api/passengers")
