@@ -29,6 +29,13 @@ public sealed class RideShareClient(HttpClient http)
         vehicle = new { make = "Toyota", model = "Prius", plate = "AA-00-BB" },
     };
 
+    public static object PassengerBody(string? email = null) => new
+    {
+        fullName = "Test Passenger",
+        email = email ?? $"passenger.{Guid.NewGuid():N}@example.com",
+        phone = "+351 912345678",
+    };
+
     public async Task<JsonElement> CreateDriverAsync(object? body = null)
     {
         var response = await http.PostAsJsonAsync("/api/drivers", body ?? DriverBody());

@@ -47,7 +47,7 @@ public sealed record HandoffReport(
 /// waits until legacy has it; it is refused while the service reports no reverse sync (its writes would be lost).
 /// </summary>
 internal sealed class HandoffCoordinator(
-    RouteTableHolder table, RouteChangeService changes, WriteGates gates, ServiceHealth health, IOptions<ProxyOptions> options,
+    RouteTableHolder table, RouteChangeService changes, WriteGates gates, IReplicaHolds replicas, ServiceHealth health, IOptions<ProxyOptions> options,
     TimeProvider time, ILogger<HandoffCoordinator> logger) : IDisposable
 {
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
@@ -142,6 +142,22 @@ internal sealed class HandoffCoordinator(
             return Report(HandoffOutcome.Refused, $"Nothing was held: {e.Message}");
         }
 
+        // Every replica forwarding the route's writes holds them, not only this one (Postgres store; the file store has one proxy).
+        SharedHold shared;
+        try
+        {
+            shared = await replicas.BeginAsync(id, TimeSpan.FromMilliseconds(
+                Settings.DrainMilliseconds + Settings.FenceMilliseconds + 2.0 * Settings.ReplicaLeaseMilliseconds), cancellationToken);
+        }
+        catch (HoldRefusedException e)
+        {
+            return Report(HandoffOutcome.Refused, e.Message);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            return Report(HandoffOutcome.Refused, $"Nothing was held: the other proxy replicas could not be asked to hold the route's writes: {e.Message}");
+        }
+
         var (heldBefore, refusedBefore) = gate.Counts;
         var holding = Stopwatch.GetTimestamp();
         gate.Hold();
@@ -156,12 +172,24 @@ internal sealed class HandoffCoordinator(
                 return Aborted($"writes in flight did not finish within {Settings.DrainMilliseconds} ms.");
             }
 
+            var drainLeft = TimeSpan.FromMilliseconds(Settings.DrainMilliseconds) - Stopwatch.GetElapsedTime(holding);
+            if (await replicas.WaitDrainedAsync(shared, drainLeft > TimeSpan.Zero ? drainLeft : TimeSpan.Zero, cancellationToken) is { } notDrained)
+            {
+                return Aborted(notDrained);
+            }
+
             // The fence: for legacy → service, legacy's WAL position; for service → legacy, the service's last write in its outbox.
             var fence = await PositionAsync(destination, to, cancellationToken) ?? new FencePosition(0, 0);
             fenceText = to == WriteOwner.Service ? new NpgsqlLogSequenceNumber(fence.Position).ToString() : fence.Position.ToString(CultureInfo.InvariantCulture);
             if (await WaitForAsync(destination, to, fence, Settings.FenceMilliseconds, cancellationToken) is { } behind)
             {
                 return Aborted($"the new owner did not apply everything up to the fence {fenceText} in time: {behind}");
+            }
+
+            // The other replicas hold until the shared hold expires: flip only well before that.
+            if (await replicas.TimeLeftAsync(shared, cancellationToken) < TimeSpan.FromMilliseconds(Settings.ReplicaLeaseMilliseconds))
+            {
+                return Aborted("the other proxy replicas' hold of the route's writes was about to expire.");
             }
 
             var result = await changes.SetOwnerAsync(id, to, reason ?? $"handoff at fence {fenceText}", actor, cancellationToken);
@@ -176,13 +204,15 @@ internal sealed class HandoffCoordinator(
                 ? $"writes now go to the service; everything legacy committed up to {fenceText} was applied first."
                 : $"writes now go to legacy; every write the service took, up to its outbox position {fenceText}, was applied into legacy first.");
         }
-        catch (Exception e) when (e is NpgsqlException or HttpRequestException or JsonException or TaskCanceledException or OperationCanceledException)
+        catch (Exception e) when (e is NpgsqlException or HttpRequestException or JsonException or TaskCanceledException or OperationCanceledException or TimeoutException)
         {
             return Aborted(e.Message);
         }
         finally
         {
-            gate.Release(); // on every path: held writes go to whoever owns the route now
+            // On every path: held writes go to whoever owns the route now (the other replicas reload the table first).
+            await replicas.EndAsync(shared);
+            gate.Release();
         }
 
         HandoffReport Aborted(string why, HandoffOutcome outcome = HandoffOutcome.Aborted) =>

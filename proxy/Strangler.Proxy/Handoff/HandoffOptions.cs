@@ -18,6 +18,12 @@ public sealed class HandoffOptions
     /// <summary>How long one held write waits before it is refused with 503 and Retry-After.</summary>
     public int MaxHoldMilliseconds { get; set; } = 5000;
 
+    /// <summary>
+    /// Replicas sharing the Postgres route store: one seen within this long must confirm that it holds a handed-off
+    /// route's writes before the fence is taken (each refreshes its row every fifth of it).
+    /// </summary>
+    public int ReplicaLeaseMilliseconds { get; set; } = 5000;
+
     /// <summary>How often the sync's position is polled while waiting.</summary>
     public int PollMilliseconds { get; set; } = 5;
 }

@@ -14,6 +14,7 @@ internal sealed class WriteGate
     private readonly object _lock = new();
     private TaskCompletionSource? _hold;
     private TaskCompletionSource? _drained;
+    private int _holders;
     private int _inFlight;
     private long _held;
     private long _refused;
@@ -75,10 +76,15 @@ internal sealed class WriteGate
         }
     }
 
+    /// <summary>
+    /// Holds new writes until every holder has released: this replica's own handoff, or another replica's handoff
+    /// shared through the route store (<see cref="PostgresReplicaHolds"/>).
+    /// </summary>
     public void Hold()
     {
         lock (_lock)
         {
+            _holders++;
             _hold ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
@@ -100,11 +106,14 @@ internal sealed class WriteGate
 
     public void Release()
     {
-        TaskCompletionSource? hold;
+        TaskCompletionSource? hold = null;
         lock (_lock)
         {
-            hold = _hold;
-            _hold = null;
+            if (_holders > 0 && --_holders == 0)
+            {
+                hold = _hold;
+                _hold = null;
+            }
         }
 
         hold?.TrySetResult();

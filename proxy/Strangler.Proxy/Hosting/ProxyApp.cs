@@ -68,6 +68,10 @@ public static class ProxyApp
                 ? new PostgresRouteStore(NpgsqlDataSource.Create(store.ConnectionString), store.PollMilliseconds, sp.GetRequiredService<ILogger<PostgresRouteStore>>())
                 : new FileRouteStore(store.FilePath, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FileRouteStore>>());
         });
+        builder.Services.AddSingleton<Handoff.IReplicaHolds>(sp => sp.GetRequiredService<IRouteStore>() is PostgresRouteStore shared
+            ? ActivatorUtilities.CreateInstance<Handoff.PostgresReplicaHolds>(sp, shared.DataSource, shared)
+            : new Handoff.LocalHolds());
+        builder.Services.AddHostedService<Handoff.ReplicaHoldsWorker>();
 
         var endpoints = new ProxyEndpoints();
         builder.Services.AddSingleton(endpoints);

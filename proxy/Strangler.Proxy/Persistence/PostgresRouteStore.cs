@@ -18,6 +18,9 @@ internal sealed class PostgresRouteStore(NpgsqlDataSource dataSource, int pollMi
 
     private readonly NpgsqlConnectionStringBuilder _settings = new(dataSource.ConnectionString);
 
+    /// <summary>The store's database, also home of the replicas' shared handoff holds.</summary>
+    public NpgsqlDataSource DataSource => dataSource;
+
     public string Description => $"PostgreSQL table strangler_route_table (database {_settings.Database} on {_settings.Host})";
 
     public async Task<RouteTableSnapshot?> LoadAsync(CancellationToken cancellationToken)
@@ -168,7 +171,8 @@ internal sealed class PostgresRouteStore(NpgsqlDataSource dataSource, int pollMi
         return command;
     }
 
-    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    /// <summary>Creates the store's tables (route table, audit, and the replicas' shared handoff holds) once.</summary>
+    public async Task EnsureSchemaAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _schemaReady) == 1)
         {
@@ -191,6 +195,21 @@ internal sealed class PostgresRouteStore(NpgsqlDataSource dataSource, int pollMi
                 version bigint NOT NULL,
                 route_id text NOT NULL,
                 entry jsonb NOT NULL);
+            -- Handoffs shared by replicas (Handoff/PostgresReplicaHolds): who is alive, which route's writes are held, who drained.
+            CREATE TABLE IF NOT EXISTS strangler_proxy_replicas (
+                replica text PRIMARY KEY,
+                seen_at timestamptz NOT NULL);
+            CREATE TABLE IF NOT EXISTS strangler_route_holds (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                route_id text NOT NULL UNIQUE,
+                replica text NOT NULL,
+                started_at timestamptz NOT NULL,
+                expires_at timestamptz NOT NULL);
+            CREATE TABLE IF NOT EXISTS strangler_route_hold_acks (
+                hold_id bigint NOT NULL REFERENCES strangler_route_holds (id) ON DELETE CASCADE,
+                replica text NOT NULL,
+                drained_at timestamptz NOT NULL,
+                PRIMARY KEY (hold_id, replica));
             -- The row always exists, so the first writers lock it (FOR UPDATE) like any later ones.
             INSERT INTO strangler_route_table (id, version, document, updated_at)
             VALUES (1, 0, '{"version":0,"routes":[]}', now()) ON CONFLICT (id) DO NOTHING;

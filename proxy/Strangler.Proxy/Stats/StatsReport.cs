@@ -16,6 +16,7 @@ internal sealed class StatsReport
     private readonly ProxyMetrics _metrics;
     private readonly Handoff.HandoffCoordinator _handoffs;
     private readonly Handoff.ReadYourWrites _readYourWrites;
+    private readonly Handoff.WriteGates _gates;
     private readonly Counter _requests;
     private readonly Counter _transportErrors;
     private readonly Counter _shadow;
@@ -28,9 +29,10 @@ internal sealed class StatsReport
 
     public StatsReport(
         ProxyStats stats, RouteTableHolder table, ServiceHealth health, Safety.CanaryGuard guard, RouteChangeService changes, ProxyMetrics metrics,
-        Handoff.HandoffCoordinator handoffs, Handoff.ReadYourWrites readYourWrites)
+        Handoff.HandoffCoordinator handoffs, Handoff.ReadYourWrites readYourWrites, Handoff.WriteGates gates)
     {
         _handoffs = handoffs;
+        _gates = gates;
         _readYourWrites = readYourWrites;
         _stats = stats;
         _table = table;
@@ -73,6 +75,7 @@ internal sealed class StatsReport
                     stage = route is null ? null : StageNames.Name(route.Stage),
                     owner = route is null ? null : OwnerNames.Name(route.Definition.Owner),
                     handoff = _handoffs.LastReports.FirstOrDefault(h => h.Route == id),
+                    writeHold = WriteHold(id),
                     readYourWritesRedirects = _readYourWrites.RedirectsFor(id),
                     weight = route?.Definition.Weight,
                     autoRollbacks = _guard.RollbacksFor(id),
@@ -92,6 +95,19 @@ internal sealed class StatsReport
             }).ToList(),
             health = _health.Snapshot(),
         };
+    }
+
+    /// <summary>This replica's hold of the route's writes: held now, and how many writes waited or were refused so far (its own handoffs and other replicas').</summary>
+    private object? WriteHold(string id)
+    {
+        var gate = _gates.All.FirstOrDefault(g => g.Key == id).Value;
+        if (gate is null)
+        {
+            return null;
+        }
+
+        var (held, refused) = gate.Counts;
+        return new { holding = gate.IsHeld, heldWrites = held, refusedWrites = refused };
     }
 
     /// <summary>Writes the Prometheus text exposition format.</summary>

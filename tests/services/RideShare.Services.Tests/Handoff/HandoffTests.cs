@@ -14,7 +14,6 @@ public class HandoffStack : SyncedStack
 {
     public const string Token = "handoff-admin-token-0123456789";
     private readonly TempDirectory _routes = new();
-    private WebApplication? _proxy;
 
     public HttpClient Public { get; private set; } = null!;
 
@@ -24,6 +23,9 @@ public class HandoffStack : SyncedStack
     /// </summary>
     protected virtual int HandoffWaitMilliseconds => 1500;
 
+    /// <summary>How long a handoff waits for writes in flight (on every replica) once it holds.</summary>
+    protected virtual int DrainWaitMilliseconds => HandoffWaitMilliseconds;
+
     /// <summary>Where the proxy's route to a service points: the service itself unless a test puts something in between.</summary>
     protected virtual Task<Uri> DestinationAsync(string route, Uri service) => Task.FromResult(service);
 
@@ -32,21 +34,18 @@ public class HandoffStack : SyncedStack
 
     public HttpClient Admin { get; private set; } = null!;
 
+    /// <summary>Where the proxy keeps its route table: a file of its own unless replicas share one.</summary>
+    protected virtual IEnumerable<string> ProxyStoreArgs => [$"--Proxy:Store:FilePath={Path.Combine(_routes.Path, "routes.json")}"];
+
+    /// <summary>Every proxy this stack started (the first is <see cref="Public"/>/<see cref="Admin"/>).</summary>
+    protected List<ProxyReplica> Proxies { get; } = [];
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _proxy = await Strangler.Proxy.Hosting.ProxyApp.StartAsync(
-        [
-            $"--Proxy:LegacyUrl={Monolith.BaseAddress}", $"--Proxy:Listen={ProxyListen}", "--Proxy:Admin:Listen=http://127.0.0.1:0",
-            $"--Proxy:Admin:Token={Token}", $"--Proxy:Store:FilePath={Path.Combine(_routes.Path, "routes.json")}",
-            "--Proxy:Health:IntervalMilliseconds=100", $"--Proxy:Handoff:LegacyConnectionString={LegacyConnectionString}",
-            $"--Proxy:Handoff:PrecheckMilliseconds={HandoffWaitMilliseconds}", $"--Proxy:Handoff:FenceMilliseconds={HandoffWaitMilliseconds}",
-            $"--Proxy:Handoff:DrainMilliseconds={HandoffWaitMilliseconds}", "--Log:MinimumLevel=Warning",
-        ], CancellationToken.None);
-        var endpoints = _proxy.Services.GetRequiredService<Strangler.Proxy.Hosting.ProxyEndpoints>();
-        Public = new HttpClient { BaseAddress = endpoints.PublicAddress };
-        Admin = new HttpClient { BaseAddress = endpoints.AdminAddress };
-        Admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        var proxy = await StartProxyAsync(ProxyListen);
+        Public = proxy.Public;
+        Admin = proxy.Admin;
         foreach (var (id, target) in new[] { ("drivers", Drivers), ("passengers", Passengers) })
         {
             var destination = await DestinationAsync(id, target.BaseAddress);
@@ -55,20 +54,42 @@ public class HandoffStack : SyncedStack
         }
     }
 
+    /// <summary>Starts a proxy in front of this stack's monolith, on this stack's route store.</summary>
+    protected async Task<ProxyReplica> StartProxyAsync(string listen)
+    {
+        var app = await Strangler.Proxy.Hosting.ProxyApp.StartAsync(
+        [
+            $"--Proxy:LegacyUrl={Monolith.BaseAddress}", $"--Proxy:Listen={listen}", "--Proxy:Admin:Listen=http://127.0.0.1:0",
+            $"--Proxy:Admin:Token={Token}", .. ProxyStoreArgs,
+            "--Proxy:Health:IntervalMilliseconds=100", $"--Proxy:Handoff:LegacyConnectionString={LegacyConnectionString}",
+            $"--Proxy:Handoff:PrecheckMilliseconds={HandoffWaitMilliseconds}", $"--Proxy:Handoff:FenceMilliseconds={HandoffWaitMilliseconds}",
+            $"--Proxy:Handoff:DrainMilliseconds={DrainWaitMilliseconds}", "--Log:MinimumLevel=Warning",
+        ], CancellationToken.None);
+        var endpoints = app.Services.GetRequiredService<Strangler.Proxy.Hosting.ProxyEndpoints>();
+        var admin = new HttpClient { BaseAddress = endpoints.AdminAddress };
+        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        var replica = new ProxyReplica(app, new HttpClient { BaseAddress = endpoints.PublicAddress }, admin);
+        Proxies.Add(replica);
+        return replica;
+    }
+
     public override async Task DisposeAsync()
     {
-        Public?.Dispose();
-        Admin?.Dispose();
-        if (_proxy is not null)
+        foreach (var proxy in Enumerable.Reverse(Proxies))
         {
-            await _proxy.StopAsync();
-            await _proxy.DisposeAsync();
+            proxy.Public.Dispose();
+            proxy.Admin.Dispose();
+            await proxy.App.StopAsync();
+            await proxy.App.DisposeAsync();
         }
 
         _routes.Dispose();
         await base.DisposeAsync();
     }
 }
+
+/// <summary>One in-process proxy: its public and (authorised) admin clients.</summary>
+public sealed record ProxyReplica(WebApplication App, HttpClient Public, HttpClient Admin);
 
 /// <summary>
 /// Handoffs that must not happen and what users see meanwhile: a handoff whose sync is not ready is refused before
