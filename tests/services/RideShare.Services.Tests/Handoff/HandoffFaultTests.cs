@@ -47,15 +47,15 @@ public sealed class HandoffFaultTests(FaultyHandoffStack stack) : IClassFixture<
         var failures = new ConcurrentQueue<string>();
         var acknowledged = new ConcurrentDictionary<long, string>();
         using var stop = new CancellationTokenSource();
-        var paused = 0;
+        var pause = new PauseSwitch();
         var writers = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
-                if (Volatile.Read(ref paused) == 1)
+                await pause.WhileRunningAsync();
+                if (stop.IsCancellationRequested)
                 {
-                    await Task.Yield();
-                    continue;
+                    break;
                 }
 
                 var created = await stack.Public.PostAsJsonAsync("/api/drivers", DriverBody());
@@ -71,14 +71,14 @@ public sealed class HandoffFaultTests(FaultyHandoffStack stack) : IClassFixture<
         })).ToList();
         await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= 5), "writes before the handoff");
         // Quiet legacy for the check before holding, so its first status answer passes it; then the service is lost.
-        Volatile.Write(ref paused, 1);
+        pause.Pause();
         await stack.CaughtUpAsync(stack.Drivers);
         stack.DriversFront.Clear();
         stack.DriversFront.Inject("GET", "^/sync/status$", Fault.FailBefore, skip: 1);
         var handing = stack.Admin.PostAsJsonAsync("/admin/routes/drivers/owner", new { owner = "service" });
         // Writes resume once the check before holding has read its position (its status call came in): they meet the hold.
         await Eventually.TrueAsync(() => Task.FromResult(stack.DriversFront.Seen.Contains("GET /sync/status") || handing.IsCompleted), "the handoff's first status call");
-        Volatile.Write(ref paused, 0);
+        pause.Resume();
         var handoff = await handing;
         var count = acknowledged.Count;
         await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= count + 5), "writes after the aborted handoff");

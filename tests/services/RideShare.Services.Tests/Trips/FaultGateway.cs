@@ -102,6 +102,15 @@ public sealed class FaultGateway : IAsyncDisposable
         }
 
         using var forward = new HttpRequestMessage(new HttpMethod(request.Method), path);
+        foreach (var (name, values) in request.Headers)
+        {
+            // End-to-end headers pass (X-Strangler-Owner, Idempotency-Key, If-Match…); the connection's own do not.
+            if (!HopByHop.Contains(name) && !name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
+            {
+                forward.Headers.TryAddWithoutValidation(name, values.ToArray());
+            }
+        }
+
         if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
         {
             var body = new MemoryStream();
@@ -135,6 +144,11 @@ public sealed class FaultGateway : IAsyncDisposable
         }
 
         context.Response.StatusCode = (int)response.StatusCode;
+        foreach (var header in response.Headers.Where(h => !HopByHop.Contains(h.Key)))
+        {
+            context.Response.Headers[header.Key] = header.Value.ToArray();
+        }
+
         foreach (var header in response.Content.Headers)
         {
             context.Response.Headers[header.Key] = header.Value.ToArray();
@@ -143,6 +157,11 @@ public sealed class FaultGateway : IAsyncDisposable
         context.Response.Headers.Remove("Content-Length");
         await context.Response.Body.WriteAsync(content);
     }
+
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Connection", "Keep-Alive", "Transfer-Encoding", "TE", "Trailer", "Upgrade", "Proxy-Connection", "Proxy-Authorization", "Proxy-Authenticate",
+    };
 
     private Fault? Match(string method, string path)
     {
