@@ -81,7 +81,10 @@ public sealed class LoadGenerator(HttpClient proxy, LoadOptions options)
         var page = await SendAsync(HttpMethod.Get, "/api/drivers?pageSize=200", null, "setup", "setup", cancellationToken);
         foreach (var driver in page?.GetProperty("items").EnumerateArray() ?? [])
         {
-            _drivers.Add((driver.GetProperty("id").GetInt64(), null));
+            if (!_movers.Contains(driver.GetProperty("id").GetInt64()))
+            {
+                _drivers.Add((driver.GetProperty("id").GetInt64(), null));
+            }
         }
 
         Interlocked.CompareExchange(ref _started, Stopwatch.GetTimestamp(), 0);
@@ -146,7 +149,8 @@ public sealed class LoadGenerator(HttpClient proxy, LoadOptions options)
         }
         else if (roll < 55)
         {
-            await SendAsync(HttpMethod.Get, "/api/drivers?status=available&pageSize=20", null, "list-available", user, cancellationToken);
+            // Off-duty drivers: the moving drivers are never among them (a list of moving drivers differs on a replica by its lag).
+            await SendAsync(HttpMethod.Get, "/api/drivers?status=offline&pageSize=20", null, "list-offline", user, cancellationToken);
         }
         else if (roll < 65 && _passengers.Count > 0)
         {

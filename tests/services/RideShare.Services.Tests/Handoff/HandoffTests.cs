@@ -37,6 +37,9 @@ public class HandoffStack : SyncedStack
     /// <summary>Where the proxy keeps its route table: a file of its own unless replicas share one.</summary>
     protected virtual IEnumerable<string> ProxyStoreArgs => [$"--Proxy:Store:FilePath={Path.Combine(_routes.Path, "routes.json")}"];
 
+    /// <summary>Whether the stack puts the drivers and passengers routes in place (at stage service) once it started.</summary>
+    protected virtual bool RegisterRoutes => true;
+
     /// <summary>Every proxy this stack started (the first is <see cref="Public"/>/<see cref="Admin"/>).</summary>
     protected List<ProxyReplica> Proxies { get; } = [];
 
@@ -46,7 +49,7 @@ public class HandoffStack : SyncedStack
         var proxy = await StartProxyAsync(ProxyListen);
         Public = proxy.Public;
         Admin = proxy.Admin;
-        foreach (var (id, target) in new[] { ("drivers", Drivers), ("passengers", Passengers) })
+        foreach (var (id, target) in RegisterRoutes ? new[] { ("drivers", Drivers), ("passengers", Passengers) } : [])
         {
             var destination = await DestinationAsync(id, target.BaseAddress);
             var route = await Admin.PutAsJsonAsync($"/admin/routes/{id}", new { path = $"/api/{id}/{{**rest}}", destinations = new[] { destination.ToString() }, stage = "service" });
