@@ -36,7 +36,7 @@ public static class ReservationsApi
     public static string StoreKey(string key) => $"drivers:reservation:{key}";
 
     public static async Task<Results<Created<ReservationResponse>, Ok<ReservationResponse>, ValidationProblem, ProblemHttpResult>> Reserve(
-        string key, ReservationRequest? request, DriverStore store, WriteOwnership ownership, TimeProvider time)
+        string key, ReservationRequest? request, DriverStore store, WriteOwnership ownership, LegacyReservations legacy, TimeProvider time, CancellationToken cancellationToken)
     {
         if (Reservations.RefuseKey(key) is { } badKey)
         {
@@ -61,6 +61,11 @@ public static class ReservationsApi
             {
                 var stored = Read(existing);
                 return stored.State == ReservationState.Released ? Reservations.ReleasedKey(key) : TypedResults.Ok(ToResponse(stored));
+            }
+
+            if (await AdoptAsync(store, legacy, key, cancellationToken))
+            {
+                continue; // made in legacy before the handoff: answered as that reservation
             }
 
             var candidates = await store.NearestAvailableIdsAsync(pickup!.Latitude, pickup.Longitude, Candidates);
@@ -96,18 +101,24 @@ public static class ReservationsApi
         return ApiProblems.Conflict($"reservation '{key}' could not be settled: drivers kept changing; retry with the same key.");
     }
 
-    public static async Task<Results<Ok<ReservationResponse>, ValidationProblem, ProblemHttpResult>> GetReservation(string key, DriverStore store)
+    public static async Task<Results<Ok<ReservationResponse>, ValidationProblem, ProblemHttpResult>> GetReservation(
+        string key, DriverStore store, LegacyReservations legacy, CancellationToken cancellationToken)
     {
         if (Reservations.RefuseKey(key) is { } badKey)
         {
             return badKey;
         }
 
-        return await store.RecordAsync(StoreKey(key)) is { } stored ? TypedResults.Ok(ToResponse(Read(stored))) : Reservations.NotFound(key);
+        if (await store.RecordAsync(StoreKey(key)) is { } stored)
+        {
+            return TypedResults.Ok(ToResponse(Read(stored)));
+        }
+
+        return await legacy.FindAsync(key, cancellationToken) is { } made ? TypedResults.Ok(ToResponse(FromLegacy(made))) : Reservations.NotFound(key);
     }
 
     public static async Task<Results<Ok<ReservationResponse>, ValidationProblem, ProblemHttpResult>> Confirm(
-        string key, ConfirmReservationRequest? request, DriverStore store, WriteOwnership ownership, TimeProvider time)
+        string key, ConfirmReservationRequest? request, DriverStore store, WriteOwnership ownership, LegacyReservations legacy, TimeProvider time, CancellationToken cancellationToken)
     {
         if (Reservations.RefuseKey(key) is { } badKey)
         {
@@ -121,23 +132,24 @@ public static class ReservationsApi
             return errors.ToProblem();
         }
 
-        return await TransitionAsync(store, ownership, time, key, ReservationState.Confirmed, tripId, createReleased: false, (_, driver, _) => driver);
+        return await TransitionAsync(store, ownership, legacy, time, key, ReservationState.Confirmed, tripId, createReleased: false, (_, driver, _) => driver, cancellationToken);
     }
 
     public static async Task<Results<Ok<ReservationResponse>, ValidationProblem, ProblemHttpResult>> Release(
-        string key, DriverStore store, WriteOwnership ownership, TimeProvider time)
+        string key, DriverStore store, WriteOwnership ownership, LegacyReservations legacy, TimeProvider time, CancellationToken cancellationToken)
     {
         if (Reservations.RefuseKey(key) is { } badKey)
         {
             return badKey;
         }
 
-        return await TransitionAsync(store, ownership, time, key, ReservationState.Released, null, createReleased: true, (_, driver, _) =>
-            driver is { Status: DriverStatus.OnTrip } ? driver with { Status = DriverStatus.Available } : driver);
+        return await TransitionAsync(store, ownership, legacy, time, key, ReservationState.Released, null, createReleased: true, (_, driver, _) =>
+            driver is { Status: DriverStatus.OnTrip } ? driver with { Status = DriverStatus.Available } : driver, cancellationToken);
     }
 
     public static async Task<Results<Ok<ReservationResponse>, ValidationProblem, ProblemHttpResult>> Complete(
-        string key, CompleteReservationRequest? request, DriverStore store, WriteOwnership ownership, TimeProvider time)
+        string key, CompleteReservationRequest? request, DriverStore store, WriteOwnership ownership, LegacyReservations legacy, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         if (Reservations.RefuseKey(key) is { } badKey)
         {
@@ -151,7 +163,7 @@ public static class ReservationsApi
             return errors.ToProblem();
         }
 
-        return await TransitionAsync(store, ownership, time, key, ReservationState.Completed, null, createReleased: false, (_, driver, now) =>
+        return await TransitionAsync(store, ownership, legacy, time, key, ReservationState.Completed, null, createReleased: false, (_, driver, now) =>
         {
             if (driver is null)
             {
@@ -162,7 +174,7 @@ public static class ReservationsApi
             return rating is { } r
                 ? done with { Rating = FareCalculator.NewRating(driver.Rating, driver.RatingCount, r), RatingCount = driver.RatingCount + 1 }
                 : done;
-        });
+        }, cancellationToken);
     }
 
     /// <summary>
@@ -170,8 +182,8 @@ public static class ReservationsApi
     /// the reservation's new state with its driver's change in one guarded script, retrying on a concurrent change.
     /// </summary>
     private static async Task<Results<Ok<ReservationResponse>, ValidationProblem, ProblemHttpResult>> TransitionAsync(
-        DriverStore store, WriteOwnership ownership, TimeProvider time, string key, ReservationState target, long? tripId, bool createReleased,
-        Func<Stored, DriverRecord?, DateTimeOffset, DriverRecord?> change)
+        DriverStore store, WriteOwnership ownership, LegacyReservations legacy, TimeProvider time, string key, ReservationState target, long? tripId,
+        bool createReleased, Func<Stored, DriverRecord?, DateTimeOffset, DriverRecord?> change, CancellationToken cancellationToken)
     {
         if (ownership.RefuseWrite("drivers") is { } refused)
         {
@@ -183,6 +195,11 @@ public static class ReservationsApi
             var now = Clock.Now(time);
             if (await store.RecordAsync(StoreKey(key)) is not { } hash)
             {
+                if (await AdoptAsync(store, legacy, key, cancellationToken))
+                {
+                    continue; // made in legacy before the handoff: now in the store, transition it
+                }
+
                 if (!createReleased)
                 {
                     return Reservations.NotFound(key);
@@ -251,6 +268,24 @@ public static class ReservationsApi
         hash["key"], hash.TryGetValue("driverId", out var d) ? long.Parse(d, Inv) : null, StatusNames.Parse<ReservationState>(hash["state"]),
         hash.TryGetValue("tripId", out var t) ? long.Parse(t, Inv) : null,
         DateTimeOffset.Parse(hash["createdAt"], Inv, DateTimeStyles.RoundtripKind), DateTimeOffset.Parse(hash["updatedAt"], Inv, DateTimeStyles.RoundtripKind));
+
+    /// <summary>
+    /// Copies a reservation legacy made (before drivers were handed over) into the store, unless the store got one for
+    /// the key meanwhile; true when legacy had it. Its driver is already in the store (the sync brought it, up to the fence).
+    /// </summary>
+    private static async Task<bool> AdoptAsync(DriverStore store, LegacyReservations legacy, string key, CancellationToken cancellationToken)
+    {
+        if (await legacy.FindAsync(key, cancellationToken) is not { } made)
+        {
+            return false;
+        }
+
+        await store.WriteGuardedAsync(new GuardedRecord(StoreKey(key), null, StoreKey(key), Fields(FromLegacy(made))));
+        return true;
+    }
+
+    private static Stored FromLegacy(LegacyReservation r) =>
+        new(r.Key, r.DriverId, StatusNames.Parse<ReservationState>(r.State), r.TripId, r.CreatedAt, r.UpdatedAt);
 
     private static ReservationResponse ToResponse(Stored r) => new(r.Key, r.DriverId, StatusNames.ToName(r.State), r.TripId, r.CreatedAt, r.UpdatedAt);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Strangler.Cli.Cli;
+using Strangler.Cli.Stack;
 
 namespace Strangler.Cli.Commands;
 
@@ -11,13 +12,27 @@ public static class RouteCommand
         var args = context.Args;
         var verb = args.RequiredWord(1, "what to do: list, stage, owner or rollback");
         var reason = args.Option("reason") ?? "strangler route";
-        using var admin = context.Admin();
+        ProxyAdmin? connected = null;
+        ProxyAdmin Admin() => connected ??= context.Admin(); // after the arguments are checked: a bad command line never needs the proxy
+        try
+        {
+            return await RunAsync(context, verb, reason, Admin, cancellationToken);
+        }
+        finally
+        {
+            connected?.Dispose();
+        }
+    }
+
+    private static async Task<int> RunAsync(CliContext context, string verb, string reason, Func<ProxyAdmin> admin, CancellationToken cancellationToken)
+    {
+        var args = context.Args;
         switch (verb)
         {
             case "list":
                 {
                     args.EnsureAllUsed(2);
-                    var routes = await admin.RoutesAsync(cancellationToken);
+                    var routes = await admin().RoutesAsync(cancellationToken);
                     context.Output.Result(routes);
                     context.Output.Table($"routes (table version {routes.GetProperty("version").GetInt64()})", ["route", "path", "stage", "weight", "owner", "destinations"],
                         routes.GetProperty("routes").EnumerateArray().Select(r => (IReadOnlyList<string>)
@@ -36,7 +51,7 @@ public static class RouteCommand
                     var stage = args.RequiredWord(3, "the stage (legacy, shadow, canary or service)");
                     var weight = (int?)args.Number("weight", 0, 100);
                     args.EnsureAllUsed(4);
-                    var table = await admin.StageAsync(id, stage, weight, reason, cancellationToken);
+                    var table = await admin().StageAsync(id, stage, weight, reason, cancellationToken);
                     context.Output.Result(table);
                     context.Output.Summary($"route {id}: stage {stage}{(weight is { } w ? $" {w}%" : "")} (table version {table.GetProperty("version").GetInt64()})");
                     return ExitCodes.Ok;
@@ -46,7 +61,7 @@ public static class RouteCommand
                 {
                     var id = args.RequiredWord(2, "the route id");
                     args.EnsureAllUsed(3);
-                    var table = await admin.RollbackAsync(id, reason, cancellationToken);
+                    var table = await admin().RollbackAsync(id, reason, cancellationToken);
                     context.Output.Result(table);
                     context.Output.Summary($"route {id}: back at legacy (table version {table.GetProperty("version").GetInt64()})");
                     return ExitCodes.Ok;
@@ -63,7 +78,7 @@ public static class RouteCommand
 
                     args.EnsureAllUsed(4);
                     context.Output.Line($"handing the writes of {id} to {owner} (writes are held for the fence; see docs/proxy.md)…");
-                    var (done, report, detail) = await admin.OwnerAsync(id, owner, reason, cancellationToken);
+                    var (done, report, detail) = await admin().OwnerAsync(id, owner, reason, cancellationToken);
                     context.Output.Result(report);
                     context.Output.Outcome(done, detail);
                     context.Output.Summary($"handoff {id} → {owner}: {report.GetProperty("outcome").GetString()}, held {report.GetProperty("holdMilliseconds").GetDouble():0.#} ms, "

@@ -12,8 +12,8 @@ public sealed record LoadOptions(double Rate = 100, int Riders = 20, int Drivers
 
 /// <summary>
 /// Riders and drivers using RideShare through the proxy: drivers report their position, riders request, start and
-/// complete trips (the monolith reserving drivers through the proxy), and everyone reads drivers and passengers; a
-/// few new drivers sign up. Every response is counted by operation, outcome and the backend that served it
+/// complete trips (the monolith reserving drivers through the proxy), and everyone reads drivers, passengers and
+/// completed trips; a few new drivers sign up. Every response is counted by operation, outcome and the backend that served it
 /// (<c>X-Strangler-Backend</c>). A trip refused because no driver was free (409) is a declined request, not a
 /// failure; every other non-2xx answer and every transport error is a failure.
 /// </summary>
@@ -25,6 +25,7 @@ public sealed class LoadGenerator(HttpClient proxy, LoadOptions options)
     private readonly List<long> _movers = [];
     private readonly ConcurrentBag<(long Id, string? User)> _drivers = []; // a signed-up driver reads itself as its own user
     private readonly List<long> _passengers = [];
+    private readonly ConcurrentQueue<long> _completedTrips = new(); // a completed trip never changes: safe to read from a replica
     private readonly ConcurrentQueue<string> _failureSamples = new();
     private readonly ConcurrentDictionary<(long Bucket, string Backend), long> _split = new();
     private readonly LatencyLog _latency = new();
@@ -152,6 +153,11 @@ public sealed class LoadGenerator(HttpClient proxy, LoadOptions options)
             // Off-duty drivers: the moving drivers are never among them (a list of moving drivers differs on a replica by its lag).
             await SendAsync(HttpMethod.Get, "/api/drivers?status=offline&pageSize=20", null, "list-offline", user, cancellationToken);
         }
+        else if (roll < 60 && _completedTrips.TryPeek(out _))
+        {
+            var trips = _completedTrips.ToArray();
+            await SendAsync(HttpMethod.Get, $"/api/trips/{trips[random.Next(trips.Length)]}", null, "read-trip", user, cancellationToken);
+        }
         else if (roll < 65 && _passengers.Count > 0)
         {
             await SendAsync(HttpMethod.Get, $"/api/passengers/{_passengers[random.Next(_passengers.Count)]}", null, "read-passenger", user, cancellationToken);
@@ -185,6 +191,10 @@ public sealed class LoadGenerator(HttpClient proxy, LoadOptions options)
         if (await SendAsync(HttpMethod.Post, $"/api/trips/{id}/complete", new { rating = 1 + random.Next(5) }, "trip-complete", user, cancellationToken) is not null)
         {
             Interlocked.Increment(ref _trips);
+            _completedTrips.Enqueue(id);
+            while (_completedTrips.Count > 1000 && _completedTrips.TryDequeue(out _))
+            {
+            }
         }
     }
 

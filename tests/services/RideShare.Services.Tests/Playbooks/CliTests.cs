@@ -1,0 +1,204 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Strangler.Cli.Cli;
+using Strangler.Cli.Playbooks;
+
+namespace RideShare.Services.Tests.Playbooks;
+
+/// <summary>Playbooks are checked whole before anything runs: each problem is one line naming the step and the field.</summary>
+public sealed class PlaybookFileTests
+{
+    private const string Step = """{ "id": "s", "action": { "type": "route" } }""";
+
+    private static string With(string steps, string route = """{ "id": "drivers", "path": "/api/drivers/{**rest}" }""", string service = "drivers") =>
+        $$"""{ "name": "t", "route": {{route}}, "service": "{{service}}", "steps": [ {{steps}} ] }""";
+
+    [Theory]
+    [InlineData("not json", "not JSON")]
+    [InlineData("""{ "name": "t", "route": { "id": "r", "path": "/x" }, "service": "drivers", "steps": [] }""", "steps: a playbook needs at least one step")]
+    [InlineData("""{ "name": "t", "route": { "id": "r", "path": "/x" }, "service": "billing", "steps": [] }""", "service: 'billing' is not one of drivers, passengers, trips")]
+    [InlineData("""{ "name": "t", "route": { "id": "r", "path": "/x" }, "service": "drivers", "steps": [ { "id": "s", "action": { "type": "route" } } ], "extra": 1 }""", "extra: unknown field")]
+    public void WholeFileProblems_AreOneLine(string json, string expected)
+    {
+        var e = Assert.Throws<CliException>(() => Playbook.Parse(json, "t.json"));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("playbook t.json: ", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("; nothing was run.", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{ "id": "a", "action": { "type": "stage", "stage": "canary" } }""", "step 'a' (steps[0]): action.weight: required with stage canary (0–100)")]
+    [InlineData("""{ "id": "a", "action": { "type": "stage", "stage": "service", "weight": 5 } }""", "step 'a' (steps[0]): action.weight: only with stage canary")]
+    [InlineData("""{ "id": "a", "action": { "type": "stage", "stage": "live" } }""", "step 'a' (steps[0]): action.stage: 'live' is not one of legacy, shadow, canary, service")]
+    [InlineData("""{ "id": "a", "action": { "type": "teleport" } }""", "step 'a' (steps[0]): action.type: 'teleport' is not one of route, stage, owner, reconcile")]
+    [InlineData("""{ "id": "a", "action": { "type": "owner", "owner": "both" } }""", "action.owner: 'both' is not one of legacy, service")]
+    [InlineData("""{ "id": "a", "gates": [ { "type": "syncLag", "maxMilliseconds": 100, "forSeconds": 5 } ] }""", "step 'a' (steps[0]): gates[0].timeoutSeconds: required")]
+    [InlineData("""{ "id": "a", "gates": [ { "type": "shadowParity", "min": 1.5, "minCompared": 5, "timeoutSeconds": 5 } ] }""", "gates[0].min: must be a number from 0 to 1")]
+    [InlineData("""{ "id": "a", "gates": [ { "type": "errorRate", "max": 0.1, "minRequests": 5, "timeoutSeconds": 5, "onFailure": "ignore" } ] }""", "gates[0].onFailure: 'ignore' is not one of stop, rollback, wait")]
+    [InlineData("""{ "id": "a", "gates": [ { "type": "drift", "timeoutSeconds": 5, "max": 3 } ] }""", "gates[0].max: unknown field (allowed: type, timeoutSeconds, onFailure)")]
+    [InlineData("""{ "id": "a" }""", "step 'a' (steps[0]): a step needs an action, gates, or both")]
+    [InlineData("""{ "id": "s", "action": { "type": "route" } }, { "id": "s", "action": { "type": "route" } }""", "step 's' (steps[1]): id: another step has this id")]
+    [InlineData("""{ "action": { "type": "route" } }""", "steps[0]: id: required")]
+    public void StepProblems_NameTheStepAndTheField(string steps, string expected)
+    {
+        var e = Assert.Throws<CliException>(() => Playbook.Parse(With(steps), "t.json"));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheShippedPlaybooks_AreValid()
+    {
+        var folder = Path.Combine(Strangler.Cli.Stack.Repo.Root(AppContext.BaseDirectory), "migration-playbooks");
+        var files = Directory.GetFiles(folder, "*.json");
+        Assert.Contains(files, f => f.EndsWith("extract-drivers.json", StringComparison.Ordinal));
+        foreach (var file in files)
+        {
+            var playbook = Playbook.Load(file);
+            Assert.Equal(Path.GetFileNameWithoutExtension(file), playbook.Name);
+            Assert.True(File.Exists(Path.ChangeExtension(file, ".md")), $"{file} has its page for people");
+        }
+
+        Assert.NotNull(Playbook.Parse(With(Step), "t.json"));
+    }
+}
+
+/// <summary><c>strangler</c> as users run it: a child process; exit codes; one-line errors; plain and JSON output.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly TempDirectory _data = new();
+
+    [Fact]
+    public async Task NoCommand_PrintsUsage_Exit64()
+    {
+        var (exit, output, _) = await RunAsync();
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("strangler demo [--exit]", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "frobnicate" }, 64, "error: unknown command 'frobnicate' (see: strangler help).")]
+    [InlineData(new[] { "playbook", "run", "no-such-playbook" }, 64, "error: no playbook 'no-such-playbook' (known: ")]
+    [InlineData(new[] { "route", "stage", "drivers", "canary", "--weight", "500" }, 64, "error: --weight must be a number from 0 to 100, not '500'.")]
+    [InlineData(new[] { "reconcile", "billing" }, 64, "error: unknown service 'billing': one of drivers, passengers, trips.")]
+    [InlineData(new[] { "status", "--colour" }, 64, "error: unknown option --colour (see: strangler help).")]
+    [InlineData(new[] { "route", "list" }, 1, "error: no admin token: set STRANGLER_ADMIN_TOKEN")]
+    public async Task BadInput_IsOneLineOnStandardError_WithItsExitCode(string[] args, int code, string expected)
+    {
+        var (exit, output, errors) = await RunAsync(args);
+        Assert.Equal(code, exit);
+        Assert.StartsWith(expected, errors, StringComparison.Ordinal);
+        Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task AMalformedPlaybook_IsRefusedBeforeAnythingRuns()
+    {
+        var file = Path.Combine(_data.Path, "broken.json");
+        await File.WriteAllTextAsync(file, """{ "name": "broken", "route": { "id": "drivers", "path": "/api/drivers/{**rest}" }, "service": "drivers", "steps": [ { "id": "go", "action": { "type": "stage", "stage": "canary", "weight": 101 } } ] }""");
+
+        var (exit, _, errors) = await RunAsync("playbook", "run", file);
+
+        Assert.Equal(ExitCodes.Error, exit);
+        Assert.Equal("error: playbook broken.json: step 'go' (steps[0]): action.weight: must be a whole number from 0 to 100; nothing was run.", errors.Trim());
+        Assert.False(Directory.Exists(Path.Combine(_data.Path, "playbooks")), "no run state was written");
+    }
+
+    [Fact]
+    public async Task Json_IsOneParseableDocument()
+    {
+        var (exit, output, _) = await RunAsync("playbook", "status", "extract-drivers", "--json");
+        Assert.Equal(0, exit);
+        var document = JsonDocument.Parse(output).RootElement;
+        Assert.Equal("extract-drivers", document.GetProperty("playbook").GetString());
+        Assert.Equal("never run", document.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task PlainOutput_EndsWithOneSummaryLine()
+    {
+        var (exit, output, _) = await RunAsync("playbook", "status", "extract-drivers");
+        Assert.Equal(0, exit);
+        Assert.Equal("playbook extract-drivers: never run", output.Trim());
+    }
+
+    private async Task<(int Exit, string Output, string Errors)> RunAsync(params string[] args)
+    {
+        // Not on a terminal: plain output. The token variable is cleared so the answer does not depend on the machine.
+        using var process = AppProcess.Start("strangler.dll", new Dictionary<string, string> { ["STRANGLER_ADMIN_TOKEN"] = "" },
+            [.. args, "--data", _data.Path]);
+        await process.WaitForExitAsync();
+        return (process.ExitCode, string.Join('\n', process.Lines), string.Join('\n', process.Errors));
+    }
+
+    public void Dispose() => _data.Dispose();
+}
+
+/// <summary>
+/// The README's first command, shortened (same steps, smaller gates and seed): the whole stack as child processes, the
+/// load, the extract-drivers playbook live, the report — twice on the same folder (the second run reuses the cluster,
+/// the stores and the route table, and starts by walking the first run back).
+/// </summary>
+public sealed partial class DemoTests : IDisposable
+{
+    private readonly TempDirectory _data = new();
+
+    [Fact]
+    public async Task TheQuickDemo_EndsWithNoFailedRequestAndNoDrift_AndASecondRunReusesWhatIsThere()
+    {
+        var portBase = FreePortBase();
+        foreach (var run in new[] { 1, 2 })
+        {
+            using var process = AppProcess.Start("strangler.dll", new Dictionary<string, string> { ["STRANGLER_ADMIN_TOKEN"] = "" },
+                "demo", "--exit", "--quick", "--data", _data.Path, "--port-base", portBase.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await process.WaitForExitAsync();
+            var output = string.Join('\n', process.Lines);
+            Assert.True(process.ExitCode == 0, $"run {run}: exit {process.ExitCode}\n{output}\n{string.Join('\n', process.Errors)}");
+            Assert.Matches(Summary(), process.Lines.Last());
+            Assert.Contains("ok: playbook extract-drivers: done", output, StringComparison.Ordinal);
+            if (run == 2)
+            {
+                Assert.Contains("is walked back first", output, StringComparison.Ordinal);
+            }
+
+            // Every child stopped with it.
+            foreach (var offset in new[] { 0, 1, 80, 81, 82, 83 })
+            {
+                Assert.False(Listening(portBase + offset), $"port {portBase + offset} still answers after the demo ended");
+            }
+        }
+    }
+
+    [GeneratedRegex(@"^demo: \d+ requests, 0 failed, parity 100\.0%, lag p99 \d+ ms, hold p99 \d+ ms, drift 0$")]
+    private static partial Regex Summary();
+
+    private static int FreePortBase()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var candidate = 20_000 + Random.Shared.Next(0, 900) * 10;
+            if (new[] { 0, 1, 80, 81, 82, 83 }.All(o => !Listening(candidate + o)) || attempt > 50)
+            {
+                return candidate;
+            }
+        }
+    }
+
+    private static bool Listening(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect("127.0.0.1", port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => _data.Dispose();
+}
