@@ -70,7 +70,10 @@ public sealed class AppProcess : IDisposable
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
     }
 
-    public Task WaitForExitAsync() => _process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+    public Task WaitForExitAsync() => WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+    /// <summary>Waits for the process to end, up to <paramref name="limit"/> (TimeoutException after it).</summary>
+    public Task WaitForExitAsync(TimeSpan limit) => _process.WaitForExitAsync().WaitAsync(limit);
 
     public void Dispose()
     {

@@ -24,6 +24,9 @@ public sealed class ProxyProcessStack : SyncedStack
 
     public FaultGateway DriversFront { get; private set; } = null!;
 
+    /// <summary>In front of the monolith, as the proxy's legacy URL.</summary>
+    public FaultGateway MonolithFront { get; private set; } = null!;
+
     public HttpClient Public { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public HttpClient Admin { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
@@ -35,6 +38,7 @@ public sealed class ProxyProcessStack : SyncedStack
         Admin.BaseAddress = new Uri($"http://127.0.0.1:{_admin}");
         Admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
         DriversFront = await FaultGateway.StartAsync(Drivers.BaseAddress);
+        MonolithFront = await FaultGateway.StartAsync(Monolith.BaseAddress);
         await StartProxyAsync();
         var route = await Admin.PutAsJsonAsync("/admin/routes/drivers",
             new { path = "/api/drivers/{**rest}", destinations = new[] { DriversFront.Address.ToString() }, stage = "service" });
@@ -46,10 +50,10 @@ public sealed class ProxyProcessStack : SyncedStack
     {
         Proxy?.Dispose();
         Proxy = AppProcess.Start("Strangler.Proxy.dll", new Dictionary<string, string> { ["Proxy__Admin__Token"] = Token },
-            $"--Proxy:LegacyUrl={Monolith.BaseAddress}", $"--Proxy:Listen=http://127.0.0.1:{_public}", $"--Proxy:Admin:Listen=http://127.0.0.1:{_admin}",
+            $"--Proxy:LegacyUrl={MonolithFront.Address}", $"--Proxy:Listen=http://127.0.0.1:{_public}", $"--Proxy:Admin:Listen=http://127.0.0.1:{_admin}",
             $"--Proxy:Store:FilePath={Path.Combine(_routes.Path, "routes.json")}", "--Proxy:Health:IntervalMilliseconds=100",
             $"--Proxy:Handoff:LegacyConnectionString={LegacyConnectionString}", "--Proxy:Handoff:PrecheckMilliseconds=15000",
-            "--Proxy:Handoff:FenceMilliseconds=60000", "--Proxy:Handoff:MaxHoldMilliseconds=60000", "--Log:MinimumLevel=Warning");
+            "--Proxy:Handoff:FenceMilliseconds=60000", "--Proxy:Handoff:DrainMilliseconds=60000", "--Proxy:Handoff:MaxHoldMilliseconds=60000", "--Log:MinimumLevel=Warning");
         var process = Proxy;
         await Eventually.TrueAsync(async () =>
         {
@@ -79,6 +83,11 @@ public sealed class ProxyProcessStack : SyncedStack
             await DriversFront.DisposeAsync();
         }
 
+        if (MonolithFront is not null)
+        {
+            await MonolithFront.DisposeAsync();
+        }
+
         _routes.Dispose();
         await base.DisposeAsync();
     }
@@ -98,17 +107,10 @@ public sealed class ProxyCrashTests(ProxyProcessStack stack) : IClassFixture<Pro
         var failed = new ConcurrentQueue<string>(); // emails whose write got an error
         var unexpected = new ConcurrentQueue<string>();
         using var stop = new CancellationTokenSource();
-        var pause = new PauseSwitch();
         var writers = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
-                await pause.WhileRunningAsync();
-                if (stop.IsCancellationRequested)
-                {
-                    break;
-                }
-
                 var email = $"crash.{Guid.NewGuid():N}@example.com";
                 try
                 {
@@ -131,37 +133,23 @@ public sealed class ProxyCrashTests(ProxyProcessStack stack) : IClassFixture<Pro
         })).ToList();
 
         await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= 5), "writes before the handoff");
-        Task<HttpResponseMessage> handing;
-        for (var attempt = 1; ; attempt++)
-        {
-            pause.Pause();
-            await stack.CaughtUpAsync(stack.Drivers);
-            // The check before holding gets its answer; the wait for the fence then never gets one: the handoff holds writes.
-            stack.DriversFront.Clear();
-            stack.DriversFront.Inject("GET", "^/sync/status$", Fault.HangBefore, skip: 1);
-            var heldBefore = await HeldWritesAsync();
-            handing = stack.Admin.PostAsJsonAsync("/admin/routes/drivers/owner", new { owner = "service" });
-            var call = handing;
-            await Eventually.TrueAsync(() => Task.FromResult(stack.DriversFront.Seen.Count(s => s == "GET /sync/status") >= 2 || call.IsCompleted),
-                "the handoff's second status call");
-            pause.Resume();
-            await Eventually.TrueAsync(async () => await HeldWritesAsync() >= heldBefore + 3 || call.IsCompleted, "writes waiting at the hold", 30_000);
-            if (!handing.IsCompleted)
-            {
-                break;
-            }
-
-            // The quiet check before holding needed a second answer (legacy's WAL moved on), which hung: refused, nothing held.
-            var refused = await handing;
-            Assert.True(refused.StatusCode == HttpStatusCode.Conflict && attempt < 5, await refused.Content.ReadAsStringAsync());
-        }
+        // A write that never finishes is in flight on the drivers route (its request hangs in front of the monolith), so
+        // the handoff, once it holds new writes, waits for it to drain: writes stay held until the proxy is killed.
+        stack.MonolithFront.Inject("PUT", "^/api/drivers/999999/status$", Fault.HangBefore);
+        var stuck = stack.Public.PutAsJsonAsync("/api/drivers/999999/status", new { status = "offline" });
+        await Eventually.TrueAsync(() => Task.FromResult(stack.MonolithFront.Seen.Contains("PUT /api/drivers/999999/status")), "the stuck write in flight");
+        var heldBefore = await HeldWritesAsync();
+        var handing = stack.Admin.PostAsJsonAsync("/admin/routes/drivers/owner", new { owner = "service" });
+        await Eventually.TrueAsync(async () => await HeldWritesAsync() >= heldBefore + 3 || handing.IsCompleted, "writes waiting at the hold", 30_000);
+        Assert.False(handing.IsCompleted, handing.IsCompleted ? await (await handing).Content.ReadAsStringAsync() : "");
 
         await stack.Proxy.KillHardAsync();
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => handing);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => stuck);
+        stack.MonolithFront.Clear();
         var failedAtKill = failed.Count;
         Assert.True(failedAtKill >= 3, $"the held writes fail at their clients ({failedAtKill})");
 
-        stack.DriversFront.Clear();
         await stack.StartProxyAsync();
         // One owner: the flip was never recorded, and the service was never told it owns the writes.
         Assert.Equal("legacy", (await stack.Admin.GetFromJsonAsync<JsonElement>("/admin/routes/drivers")).GetProperty("owner").GetString());

@@ -153,7 +153,7 @@ public sealed partial class DemoTests : IDisposable
         {
             using var process = AppProcess.Start("strangler.dll", new Dictionary<string, string> { ["STRANGLER_ADMIN_TOKEN"] = "" },
                 "demo", "--exit", "--quick", "--data", _data.Path, "--port-base", portBase.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            await process.WaitForExitAsync();
+            await process.WaitForExitAsync(TimeSpan.FromMinutes(8));
             var output = string.Join('\n', process.Lines);
             Assert.True(process.ExitCode == 0, $"run {run}: exit {process.ExitCode}\n{output}\n{string.Join('\n', process.Errors)}");
             Assert.Matches(Summary(), process.Lines.Last());
