@@ -27,7 +27,7 @@ public static partial class DemoCommand
         var scale = args.Number("gate-scale", 0.001, 1000) ?? (quick ? 0.25 : 1);
         args.EnsureAllUsed(1);
         var output = context.Output;
-        var playbook = Playbook.Load(Playbook.Locate(PlaybookName, context.Repo)) is var p && p.ServiceUrl == Components.Drivers.Url
+        var playbook = Playbook.Load(Playbook.Locate(PlaybookName, context.Repo)) is { ServiceUrlGiven: false } p
             ? p with { ServiceUrl = context.Layout.UrlOf(Components.Drivers) }
             : throw new CliException($"the demo runs {PlaybookName} against its own Drivers service: the playbook must not set serviceUrl.");
 

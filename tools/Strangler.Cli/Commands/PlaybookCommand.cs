@@ -17,6 +17,10 @@ public static class PlaybookCommand
         }
 
         var playbook = Playbook.Load(Playbook.Locate(args.RequiredWord(2, "the playbook (e.g. extract-drivers)"), context.Repo));
+        if (!playbook.ServiceUrlGiven)
+        {
+            playbook = playbook with { ServiceUrl = context.Layout.UrlOf(playbook.Component) };
+        }
         var dryRun = args.Flag("dry-run");
         var scale = args.Number("gate-scale", 0.001, 1000) ?? 1;
         args.EnsureAllUsed(3);

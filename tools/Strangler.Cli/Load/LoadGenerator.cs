@@ -25,7 +25,7 @@ public sealed class LoadGenerator(HttpClient proxy, LoadOptions options)
     private readonly List<long> _movers = [];
     private readonly ConcurrentBag<(long Id, string? User)> _drivers = []; // a signed-up driver reads itself as its own user
     private readonly List<long> _passengers = [];
-    private readonly ConcurrentQueue<long> _completedTrips = new(); // a completed trip never changes: safe to read from a replica
+    private readonly ConcurrentQueue<(long Id, string User)> _completedTrips = new(); // never changes again; read by its rider (read-your-writes)
     private readonly ConcurrentQueue<string> _failureSamples = new();
     private readonly ConcurrentDictionary<(long Bucket, string Backend), long> _split = new();
     private readonly LatencyLog _latency = new();
@@ -156,7 +156,8 @@ public sealed class LoadGenerator(HttpClient proxy, LoadOptions options)
         else if (roll < 60 && _completedTrips.TryPeek(out _))
         {
             var trips = _completedTrips.ToArray();
-            await SendAsync(HttpMethod.Get, $"/api/trips/{trips[random.Next(trips.Length)]}", null, "read-trip", user, cancellationToken);
+            var (trip, tripUser) = trips[random.Next(trips.Length)];
+            await SendAsync(HttpMethod.Get, $"/api/trips/{trip}", null, "read-trip", tripUser, cancellationToken);
         }
         else if (roll < 65 && _passengers.Count > 0)
         {
@@ -191,7 +192,7 @@ public sealed class LoadGenerator(HttpClient proxy, LoadOptions options)
         if (await SendAsync(HttpMethod.Post, $"/api/trips/{id}/complete", new { rating = 1 + random.Next(5) }, "trip-complete", user, cancellationToken) is not null)
         {
             Interlocked.Increment(ref _trips);
-            _completedTrips.Enqueue(id);
+            _completedTrips.Enqueue((id, user));
             while (_completedTrips.Count > 1000 && _completedTrips.TryDequeue(out _))
             {
             }

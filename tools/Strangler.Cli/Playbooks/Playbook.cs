@@ -51,6 +51,9 @@ public sealed record PlaybookStep(string Id, string Title, StepAction? Action, I
 /// <summary>One extraction's steps (a JSON file in migration-playbooks/), read and checked before anything runs.</summary>
 public sealed record Playbook(string Name, string Title, string RouteId, string RoutePath, string Service, Uri ServiceUrl, IReadOnlyList<PlaybookStep> Steps)
 {
+    /// <summary>Whether the file names the service's URL; if not, the CLI uses the demo stack's (its --port-base).</summary>
+    public bool ServiceUrlGiven { get; init; }
+
     /// <summary>The route's shadow settings as the proxy takes them (e.g. <c>{"ignoredFields":["total"]}</c>), or null.</summary>
     public JsonElement? RouteShadow { get; init; }
 
@@ -223,7 +226,7 @@ public sealed record Playbook(string Name, string Title, string RouteId, string 
             steps.Add(new PlaybookStep(id, step.OptionalText("title") ?? id, action, gates));
         }
 
-        return new Playbook(name, title, routeId, routePath, service, serviceUrl, steps) { RouteShadow = shadow };
+        return new Playbook(name, title, routeId, routePath, service, serviceUrl, steps) { RouteShadow = shadow, ServiceUrlGiven = reader.Has("serviceUrl") };
     }
 
     private static CliException Problem(string source, string? where, string what) =>

@@ -327,6 +327,47 @@ public sealed class PlaybookRunner(
         {
             string detail;
             bool met;
+            try
+            {
+                (met, detail, var failedAtOnce) = await CheckOnceAsync();
+                if (failedAtOnce)
+                {
+                    return (false, detail);
+                }
+            }
+            catch (CliException e)
+            {
+                // A service or the proxy unreachable for a moment (restarting) is a gate not met yet, not the end of the run.
+                (met, detail, okSince) = (false, e.Message, null);
+            }
+
+            if (met)
+            {
+                return (true, detail);
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            if (elapsed >= timeout)
+            {
+                if (gate.OnFailure != OnFailure.Wait)
+                {
+                    return (false, $"{detail} after {gate.TimeoutSeconds} s");
+                }
+
+                if (elapsed >= nextReport)
+                {
+                    output.Line($"still waiting for {gate.Describe()}: {detail}");
+                    nextReport += timeout;
+                }
+            }
+
+            await Task.Delay(_poll, cancellationToken);
+        }
+
+        async Task<(bool Met, string Detail, bool FailedAtOnce)> CheckOnceAsync()
+        {
+            string detail;
+            bool met;
             switch (gate.Type)
             {
                 case "syncLag":
@@ -386,7 +427,7 @@ public sealed class PlaybookRunner(
                         var fresh = violations - baselineViolations.Value;
                         if (fresh > 0)
                         {
-                            return (false, $"{fresh} legacy writes bypassed the owner (single-writer violations) — see the service's log");
+                            return (false, $"{fresh} legacy writes bypassed the owner (single-writer violations) — see the service's log", true);
                         }
 
                         met = Stopwatch.GetElapsedTime(started).TotalSeconds >= gate.ForSeconds;
@@ -403,27 +444,7 @@ public sealed class PlaybookRunner(
                     }
             }
 
-            if (met)
-            {
-                return (true, detail);
-            }
-
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            if (elapsed >= timeout)
-            {
-                if (gate.OnFailure != OnFailure.Wait)
-                {
-                    return (false, $"{detail} after {gate.TimeoutSeconds} s");
-                }
-
-                if (elapsed >= nextReport)
-                {
-                    output.Line($"still waiting for {gate.Describe()}: {detail}");
-                    nextReport += timeout;
-                }
-            }
-
-            await Task.Delay(_poll, cancellationToken);
+            return (met, detail, false);
         }
     }
 
