@@ -158,10 +158,7 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
             {
                 // Nothing of the batch was stored: read it again from the committed offsets.
                 logger.LogWarning("Sync: applying {Count} events failed ({Error}); retrying in {Delay} ms", records.Count, e.Message, backoff.TotalMilliseconds);
-                lock (_lock)
-                {
-                    _lastError = e.Message;
-                }
+                BatchFailed(e.Message);
 
                 await Task.Delay(backoff, cancellationToken);
                 backoff = TimeSpan.FromMilliseconds(Math.Min(30_000, backoff.TotalMilliseconds * 2));
@@ -310,6 +307,19 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
         }
     }
 
+    /// <summary>
+    /// A batch could not be applied: something is pending, whatever an earlier heartbeat proved. The lag is measured
+    /// again (from the newest applied change's commit time) until a batch applies, so a stalled sync never shows 0.
+    /// </summary>
+    private void BatchFailed(string error)
+    {
+        lock (_lock)
+        {
+            _lastError = error;
+            _checkpoint = _checkpoint with { CaughtUp = false };
+        }
+    }
+
     private void Fail(Exception e)
     {
         lock (_lock)
@@ -391,10 +401,7 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 // The engine then acknowledges nothing and resumes from the slot: the batch comes again.
-                lock (runner._lock)
-                {
-                    runner._lastError = e.Message;
-                }
+                runner.BatchFailed(e.Message);
 
                 Failed();
                 throw new SinkDeliveryException($"the store did not take {records.Count} events: {e.Message}", e);

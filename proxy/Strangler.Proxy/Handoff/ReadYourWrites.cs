@@ -124,8 +124,12 @@ internal sealed class ReadYourWrites : IDisposable
 /// <summary><c>Proxy:ReadYourWrites</c>.</summary>
 public sealed class ReadYourWritesOptions
 {
-    /// <summary>How long a user's write keeps their reads off a replica that has not applied it.</summary>
-    public int WindowMilliseconds { get; set; } = 10_000;
+    /// <summary>
+    /// How long a user's write keeps their reads off a replica that has not applied it. It only bounds a replica that
+    /// stays behind: the memory of a write is dropped as soon as the replica has applied it, so a long window costs
+    /// nothing while the sync keeps up — and a window shorter than a lag spike lets a user read older data.
+    /// </summary>
+    public int WindowMilliseconds { get; set; } = 60_000;
 
     /// <summary>How long a service's applied position read from /sync/status is reused.</summary>
     public int StatusCacheMilliseconds { get; set; } = 5;

@@ -114,12 +114,17 @@ public static partial class DemoCommand
             output.Outcome(state.Status == "done", $"playbook {playbook.Name}: {state.Status}");
             output.Outcome(load.Failed == 0, $"{load.Requests} requests through the proxy, {load.Failed} failed ({load.Declined} trip requests found no free driver, {load.TripsCompleted} trips completed; p99 {load.LatencyP99:0} ms)");
             output.Outcome(drift == 0, $"reconcile after the cutover: {(drift == 0 ? "no drift" : $"{drift} keys drifted")}");
-            output.Summary(string.Create(CultureInfo.InvariantCulture,
-                $"demo: {load.Requests} requests, {load.Failed} failed, parity {parity:0.0}%, lag p99 {lagP99:0} ms, hold p99 {hold:0} ms, drift {drift}"));
-
-            if (!exit)
+            var summary = string.Create(CultureInfo.InvariantCulture,
+                $"demo: {load.Requests} requests, {load.Failed} failed, parity {parity:0.0}%, lag p99 {lagP99:0} ms, hold p99 {hold:0} ms, drift {drift}");
+            if (exit)
+            {
+                await stack.DisposeAsync(); // its "stopping …" lines before the summary: the summary is the last line
+                output.Summary(summary);
+            }
+            else
             {
                 output.Line($"the stack keeps running: proxy {context.Layout.ProxyUrl}, admin {context.Layout.AdminUrl} (try `strangler status`); Ctrl-C stops everything");
+                output.Summary(summary);
                 try
                 {
                     await Task.Delay(Timeout.Infinite, token);

@@ -251,8 +251,9 @@ public sealed class LoadGenerator(HttpClient proxy, LoadOptions options)
     }
 
     /// <summary>
-    /// Sends, retrying (up to 3 times) what the API says to retry: a 409 because the row was changed by another request
-    /// at the same moment (optimistic concurrency: a driver's position update racing the trip that reserves the driver).
+    /// Sends, retrying (up to 10 times, waiting a little longer each time) what the API says to retry: a 409 because the
+    /// row was changed by another request at the same moment (optimistic concurrency: a driver's position update racing
+    /// the trip that reserves the driver).
     /// </summary>
     private async Task<HttpResponseMessage> SendRetryingAsync(Func<HttpRequestMessage> build, CancellationToken cancellationToken)
     {
@@ -260,13 +261,14 @@ public sealed class LoadGenerator(HttpClient proxy, LoadOptions options)
         {
             using var request = build();
             var response = await proxy.SendAsync(request, cancellationToken);
-            if (attempt == 3 || response.StatusCode != HttpStatusCode.Conflict
+            if (attempt == 10 || response.StatusCode != HttpStatusCode.Conflict
                 || !(await response.Content.ReadAsStringAsync(cancellationToken)).Contains("changed by another request at the same time", StringComparison.Ordinal))
             {
                 return response;
             }
 
             response.Dispose();
+            await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt), cancellationToken); // back off, as a client should
         }
     }
 

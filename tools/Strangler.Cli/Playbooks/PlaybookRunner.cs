@@ -262,10 +262,16 @@ public sealed class PlaybookRunner(
                     return (true, $"route {playbook.RouteId} is in place");
                 }
 
-                await proxy.PutRouteAsync(playbook.RouteId, new
+                var route = new Dictionary<string, object>
                 {
-                    path = playbook.RoutePath, destinations = new[] { playbook.ServiceUrl.ToString() }, stage = "legacy", shadow = playbook.RouteShadow,
-                }, reason, cancellationToken);
+                    ["path"] = playbook.RoutePath, ["destinations"] = new[] { playbook.ServiceUrl.ToString() }, ["stage"] = "legacy",
+                };
+                if (playbook.RouteShadow is { } shadow)
+                {
+                    route["shadow"] = shadow; // absent, not null: the proxy keeps its default
+                }
+
+                await proxy.PutRouteAsync(playbook.RouteId, route, reason, cancellationToken);
                 return (true, $"route {playbook.RouteId} created: {playbook.RoutePath} → {playbook.ServiceUrl}, stage legacy");
             case "stage":
                 await proxy.StageAsync(playbook.RouteId, action.Stage!, action.Stage == "canary" ? action.Weight : null, reason, cancellationToken);

@@ -4,6 +4,8 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using RideShare.Services.Tests.Handoff;
 using StackExchange.Redis;
+using RideShare.Services.Tests.Sync;
+using static Strangler.Testing.RideShareClient;
 using Strangler.Cli.Cli;
 using Strangler.Cli.Load;
 using Strangler.Cli.Playbooks;
@@ -180,6 +182,63 @@ public sealed class PlaybookEngineTests(PlaybookStack stack) : IClassFixture<Pla
         }
 
         Assert.Null(await RouteAsync());
+    }
+
+    [Fact]
+    public async Task SyncLagNotMet_WhileTheServicesSyncIsStalled_Stops()
+    {
+        var playbook = Playbook.Parse($$"""
+            {
+              "name": "stalled", "route": { "id": "passengers", "path": "/api/passengers/{**rest}" }, "service": "passengers",
+              "serviceUrl": "{{stack.Passengers.BaseAddress}}",
+              "steps": [ { "id": "replicate", "action": { "type": "route" }, "gates": [ { "type": "syncLag", "maxMilliseconds": 500, "forSeconds": 2, "timeoutSeconds": 4 } ] } ]
+            }
+            """, "stalled.json");
+        var (runner, _, _) = Runner(playbook);
+        await Sql.ExecuteAsync(stack.PassengersConnectionString, "ALTER TABLE passengers.mt_doc_passengerdocument RENAME TO mt_doc_stalled");
+        try
+        {
+            await stack.Monolith.Api.CreatePassengerAsync(); // the sync cannot apply it: nothing newer is applied, the lag only grows
+            var state = await runner.RunAsync(CancellationToken.None);
+            Assert.True(state.Status == "stopped", (await SyncedStack.StatusAsync(stack.Passengers)).GetRawText() + Describe(state));
+            Assert.Contains("gate not met: sync lag ≤ 500 ms for 2 s", state.Steps[0].Detail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Sql.ExecuteAsync(stack.PassengersConnectionString, "ALTER TABLE passengers.mt_doc_stalled RENAME TO mt_doc_passengerdocument");
+            await runner.RollbackAsync(CancellationToken.None);
+            await SyncedStack.StreamingAsync(stack.Passengers);
+        }
+    }
+
+    [Fact]
+    public async Task ASingleWriterViolationAfterTheHandoff_FailsTheGateAtOnce()
+    {
+        // The monolith here assigns drivers in its own transaction (Drivers:Access=Local): after the handoff that is a second writer.
+        var (lat, lng) = NewRegion();
+        await stack.Monolith.Api.CreateAvailableDriverAsync(lat, lng);
+        var passenger = await stack.Monolith.Api.CreatePassengerAsync();
+        await stack.CaughtUpAsync(stack.Drivers);
+        var playbook = Playbook.Parse(DriversPlaybook("violated", """
+            { "id": "replicate", "action": { "type": "route" } },
+            { "id": "hand-writes-over", "action": { "type": "owner", "owner": "service" }, "gates": [ { "type": "singleWriter", "forSeconds": 120, "timeoutSeconds": 180 } ] }
+            """), "violated.json");
+        var (runner, output, _) = Runner(playbook);
+        try
+        {
+            var running = runner.RunAsync(CancellationToken.None);
+            await Eventually.TrueAsync(() => Task.FromResult(output.ToString().Contains("ok: hand-writes-over: writes now go to the service", StringComparison.Ordinal) || running.IsCompleted),
+                "the handoff", 60_000);
+            await ReadAsync(await stack.Monolith.Api.RequestTripAsync(passenger, lat, lng), System.Net.HttpStatusCode.Created); // writes the driver's row in legacy
+
+            var state = await running;
+            Assert.Equal("stopped", state.Status);
+            Assert.Contains("legacy writes bypassed the owner (single-writer violations)", state.Steps[1].Detail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Assert.Equal("rolled-back", (await runner.RollbackAsync(CancellationToken.None)).Status);
+        }
     }
 
     [Fact]
