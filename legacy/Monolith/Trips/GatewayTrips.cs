@@ -72,17 +72,19 @@ internal static class GatewayTrips
                 await GiveBackAsync(db, gateway, key, released: false);
                 return TripRules.ActiveTripConflict(fields.PassengerId);
             }
-            catch (DbUpdateException e) when (DatabaseErrors.ForeignKeyViolation(e) == "trips_driver_id_fkey")
+            catch (DbUpdateException e) when (DatabaseErrors.ForeignKeyViolation(e) == "trips_driver_id_fkey"
+                                              || DatabaseErrors.UniqueViolation(e) == "trips_one_active_per_driver")
             {
-                // The owner gave a driver legacy does not hold yet (its reverse sync is behind): legacy's foreign key is
-                // respected by waiting for it, within a bound.
+                // The owner gave a driver legacy does not hold yet (its reverse sync is behind), or one whose previous trip
+                // is being completed or cancelled right now (that trip frees its driver through the owner before it saves
+                // its own final state): legacy's constraints are respected by waiting, within a bound.
                 await transaction.RollbackAsync(CancellationToken.None);
                 db.ChangeTracker.Clear();
                 if (time.GetUtcNow() > deadline)
                 {
                     await GiveBackAsync(db, gateway, key, released: false);
                     return TypedResults.Problem(
-                        $"driver {trip.DriverId} was reserved but has not reached the monolith's database yet; nothing was kept. Retry.",
+                        $"driver {trip.DriverId} was reserved but the monolith's database does not hold it free yet (not there, or still on its previous trip); nothing was kept. Retry.",
                         statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable");
                 }
 

@@ -244,7 +244,8 @@ public sealed class DemoStack : IAsyncDisposable
         }
     }
 
-    private static bool InUse(int port)
+    /// <summary>Whether something accepts connections on 127.0.0.1:<paramref name="port"/>.</summary>
+    public static bool InUse(int port)
     {
         try
         {

@@ -228,67 +228,23 @@ public sealed class HandoffRoundTripTests(RoundTripStack stack) : IClassFixture<
     [Fact]
     public async Task RoundTrip_UnderWriteLoad_NoFailure_NoLostWrite_NoDrift_NoLoop()
     {
-        var failures = new ConcurrentQueue<string>();
-        var acknowledged = new ConcurrentDictionary<long, string>();
-        using var stop = new CancellationTokenSource();
-        var writers = Enumerable.Range(0, 4).Select(writer => Task.Run(async () =>
-        {
-            for (var round = 0; !stop.IsCancellationRequested; round++)
-            {
-                var created = await stack.Public.PostAsJsonAsync("/api/drivers", DriverBody());
-                if (created.StatusCode != HttpStatusCode.Created)
-                {
-                    failures.Enqueue($"create: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
-                    continue;
-                }
-
-                var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-                acknowledged[id] = await created.Content.ReadAsStringAsync();
-                var moved = await stack.Public.PutAsJsonAsync($"/api/drivers/{id}/status",
-                    new { status = round % 2 == 0 ? "available" : "offline", location = new { latitude = 20m + writer, longitude = round * 0.001m } });
-                var body = await moved.Content.ReadAsStringAsync();
-                if (moved.StatusCode != HttpStatusCode.OK)
-                {
-                    failures.Enqueue($"status: {(int)moved.StatusCode} {body}");
-                    continue;
-                }
-
-                acknowledged[id] = body;
-            }
-        })).ToList();
-
-        var reports = new List<string>();
+        var writers = new DriverWriters([stack.Public, stack.Public, stack.Public, stack.Public], latitude: 20m);
         foreach (var owner in new[] { "service", "legacy", "service" })
         {
-            var before = acknowledged.Count;
-            await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= before + 6), $"writes before handing to {owner}");
+            await writers.MoreAsync(6, $"writes before handing to {owner}");
             var handoff = await stack.Admin.PostAsJsonAsync("/admin/routes/drivers/owner", new { owner, reason = "round trip" });
             var report = await handoff.Content.ReadAsStringAsync();
             Assert.True(handoff.StatusCode == HttpStatusCode.OK, report);
             Assert.Contains("\"outcome\":\"completed\"", report, StringComparison.Ordinal);
-            reports.Add(report);
         }
 
-        var last = acknowledged.Count;
-        await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= last + 6), "writes after the last handoff");
-        await stop.CancelAsync();
-        await Task.WhenAll(writers);
-        Assert.Empty(failures);
+        await writers.MoreAsync(6, "writes after the last handoff");
+        await writers.StopAsync();
+        Assert.Empty(writers.Failures);
 
         // Converge: the reverse sync has put every service write into legacy, the forward sync has read legacy to its end.
-        await Eventually.TrueAsync(async () =>
-        {
-            var reverse = (await SyncedStack.StatusAsync(stack.Drivers)).GetProperty("reverse");
-            return reverse.GetProperty("appliedPosition").GetUInt64() >= reverse.GetProperty("writtenPosition").GetUInt64();
-        }, "the reverse sync to apply every service write", 30_000);
-        await stack.CaughtUpAsync(stack.Drivers);
+        await writers.InBothStoresAsync(stack);
         var eventsApplied = (await SyncedStack.StatusAsync(stack.Drivers)).GetProperty("eventsApplied").GetInt64();
-
-        foreach (var (id, body) in acknowledged)
-        {
-            Assert.Equal(body, await stack.Drivers.Client.GetStringAsync($"/api/drivers/{id}"));
-            Assert.Equal(body, await stack.Monolith.Client.GetStringAsync($"/api/drivers/{id}"));
-        }
 
         var report2 = await stack.DriversReconciler(stack.Drivers.Services.GetRequiredService<RideShare.Drivers.Store.DriverStore>())
             .RunAsync(repair: false, CancellationToken.None);

@@ -86,6 +86,42 @@ public sealed class MonolithSeamTests(MonolithSeamStack stack) : IClassFixture<M
         Assert.Equal("service", status.GetProperty("owner").GetString());
         Assert.Equal(0, status.GetProperty("singleWriterViolations").GetInt64());
     }
+
+    /// <summary>
+    /// Completing or cancelling a trip frees its driver through the owner before the trip's final state is saved: in that
+    /// moment the driver is available but legacy still holds an active trip for it. A trip requested then waits for
+    /// legacy's one-active-trip-per-driver index instead of failing with 500 (found by the demo's load).
+    /// </summary>
+    [Fact]
+    public async Task ADriverFreedBeforeItsPreviousTripIsSaved_IsWaitedFor_NotA500()
+    {
+        var (lat, lng) = NewRegion();
+        var driver = await stack.Api.CreateAvailableDriverAsync(lat, lng);
+        await Eventually.TrueAsync(async () =>
+            {
+                var inLegacy = await stack.Monolith.Client.GetAsync($"/api/drivers/{driver}");
+                return inLegacy.StatusCode == HttpStatusCode.OK
+                    && (await inLegacy.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() == "available";
+            },
+            "the driver, available, in legacy");
+        var first = await ReadAsync(await stack.Api.RequestTripAsync(await stack.Api.CreatePassengerAsync(), lat, lng), HttpStatusCode.Created);
+        Assert.Equal(driver, first.GetProperty("driverId").GetInt64());
+        var tripId = first.GetProperty("id").GetInt64();
+        var key = await Sql.ScalarAsync<string>(stack.LegacyConnectionString, $"SELECT reservation_key FROM trips WHERE id = {tripId}");
+        // The window, held open: the driver freed through the owner, its trip still assigned in legacy.
+        await ReadAsync(await stack.Public.PostAsync($"/api/drivers/reservations/{key}/release", null), HttpStatusCode.OK);
+        await Eventually.TrueAsync(async () =>
+            (await (await stack.Monolith.Client.GetAsync($"/api/drivers/{driver}")).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() == "available",
+            "the freed driver in legacy");
+
+        var second = stack.Api.RequestTripAsync(await stack.Api.CreatePassengerAsync(), lat, lng);
+        await Eventually.TrueAsync(async () => second.IsCompleted
+            || (await stack.Drivers.Api.GetAsync($"/api/drivers/{driver}")).GetProperty("status").GetString() == "on_trip", "the driver reserved again");
+        await Sql.ExecuteAsync(stack.LegacyConnectionString, $"UPDATE trips SET status = 'cancelled', cancelled_at = now() WHERE id = {tripId}");
+
+        var assigned = await ReadAsync(await second, HttpStatusCode.Created);
+        Assert.Equal(driver, assigned.GetProperty("driverId").GetInt64());
+    }
 }
 
 /// <summary>The same stack with the monolith left on <c>Drivers:Access=Local</c>: a second writer after the handoff.</summary>

@@ -57,34 +57,7 @@ public sealed class ReplicaHandoffTests(ReplicasHandoffStack stack) : IClassFixt
     [Fact]
     public async Task HandOffThroughEitherReplica_UnderLoadOnBoth_NoSecondWriter_NoFailure_NoLostWrite()
     {
-        var failures = new ConcurrentQueue<string>();
-        var acknowledged = new ConcurrentDictionary<long, string>();
-        using var stop = new CancellationTokenSource();
-        var writers = new[] { stack.Public, stack.Public, stack.Other.Public, stack.Other.Public }.Select((proxy, writer) => Task.Run(async () =>
-        {
-            for (var round = 0; !stop.IsCancellationRequested; round++)
-            {
-                var created = await proxy.PostAsJsonAsync("/api/drivers", DriverBody());
-                if (created.StatusCode != HttpStatusCode.Created)
-                {
-                    failures.Enqueue($"create: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
-                    continue;
-                }
-
-                var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-                acknowledged[id] = await created.Content.ReadAsStringAsync();
-                var moved = await proxy.PutAsJsonAsync($"/api/drivers/{id}/status",
-                    new { status = round % 2 == 0 ? "available" : "offline", location = new { latitude = 30m + writer, longitude = round * 0.001m } });
-                var body = await moved.Content.ReadAsStringAsync();
-                if (moved.StatusCode != HttpStatusCode.OK)
-                {
-                    failures.Enqueue($"status: {(int)moved.StatusCode} {body}");
-                    continue;
-                }
-
-                acknowledged[id] = body;
-            }
-        })).ToList();
+        var writers = new DriverWriters([stack.Public, stack.Public, stack.Other.Public, stack.Other.Public], latitude: 30m);
 
         // To the service through the first replica, back through the second, to the service again through the first.
         foreach (var (owner, through, other) in new[]
@@ -92,8 +65,7 @@ public sealed class ReplicaHandoffTests(ReplicasHandoffStack stack) : IClassFixt
             ("service", stack.Admin, stack.Other.Public), ("legacy", stack.Other.Admin, stack.Public), ("service", stack.Admin, stack.Other.Public),
         })
         {
-            var before = acknowledged.Count;
-            await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= before + 8), $"writes on both replicas before handing to {owner}");
+            await writers.MoreAsync(8, $"writes on both replicas before handing to {owner}");
             var handoff = await through.PostAsJsonAsync("/admin/routes/drivers/owner", new { owner, reason = "two replicas" });
             var report = await handoff.Content.ReadAsStringAsync();
             Assert.True(handoff.StatusCode == HttpStatusCode.OK, report);
@@ -103,30 +75,18 @@ public sealed class ReplicaHandoffTests(ReplicasHandoffStack stack) : IClassFixt
             var next = await other.PostAsJsonAsync("/api/drivers", DriverBody());
             Assert.Equal(HttpStatusCode.Created, next.StatusCode);
             Assert.Equal(owner, next.Headers.GetValues("X-Strangler-Backend").Single());
-            acknowledged[(await next.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64()] = await next.Content.ReadAsStringAsync();
+            writers.Acknowledged[(await next.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64()] = await next.Content.ReadAsStringAsync();
         }
 
-        var last = acknowledged.Count;
-        await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= last + 8), "writes after the last handoff");
-        await stop.CancelAsync();
-        await Task.WhenAll(writers);
-        Assert.Empty(failures);
+        await writers.MoreAsync(8, "writes after the last handoff");
+        await writers.StopAsync();
+        Assert.Empty(writers.Failures);
 
-        await Eventually.TrueAsync(async () =>
-        {
-            var reverse = (await SyncedStack.StatusAsync(stack.Drivers)).GetProperty("reverse");
-            return reverse.GetProperty("appliedPosition").GetUInt64() >= reverse.GetProperty("writtenPosition").GetUInt64();
-        }, "the reverse sync to apply every service write", 30_000);
-        await stack.CaughtUpAsync(stack.Drivers);
+        await writers.InBothStoresAsync(stack);
         var status = await SyncedStack.StatusAsync(stack.Drivers);
         Assert.Equal("service", status.GetProperty("owner").GetString());
         // Had either replica forwarded a write to legacy after a fence, the Drivers sync would have counted it.
         Assert.Equal(0, status.GetProperty("singleWriterViolations").GetInt64());
-        foreach (var (id, body) in acknowledged)
-        {
-            Assert.Equal(body, await stack.Drivers.Client.GetStringAsync($"/api/drivers/{id}"));
-            Assert.Equal(body, await stack.Monolith.Client.GetStringAsync($"/api/drivers/{id}"));
-        }
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Strangler.Cli.Cli;
@@ -170,7 +169,7 @@ public sealed partial class DemoTests : IDisposable
             // Every child stopped with it.
             foreach (var offset in new[] { 0, 1, 80, 81, 82, 83 })
             {
-                Assert.False(Listening(portBase + offset), $"port {portBase + offset} still answers after the demo ended");
+                Assert.False(Strangler.Cli.Stack.DemoStack.InUse(portBase + offset), $"port {portBase + offset} still answers after the demo ended");
             }
         }
     }
@@ -183,24 +182,10 @@ public sealed partial class DemoTests : IDisposable
         for (var attempt = 0; ; attempt++)
         {
             var candidate = 20_000 + Random.Shared.Next(0, 900) * 10;
-            if (new[] { 0, 1, 80, 81, 82, 83 }.All(o => !Listening(candidate + o)) || attempt > 50)
+            if (new[] { 0, 1, 80, 81, 82, 83 }.All(o => !Strangler.Cli.Stack.DemoStack.InUse(candidate + o)) || attempt > 50)
             {
                 return candidate;
             }
-        }
-    }
-
-    private static bool Listening(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect("127.0.0.1", port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 

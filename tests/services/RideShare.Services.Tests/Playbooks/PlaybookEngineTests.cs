@@ -323,7 +323,9 @@ public sealed class PlaybookEngineTests(PlaybookStack stack) : IClassFixture<Pla
 
     private async Task<RunningLoad> LoadAsync(bool failuresExpected = false)
     {
-        var generator = new LoadGenerator(stack.Public, new LoadOptions(Rate: 40, Riders: 0, Drivers: 4, Workers: 4));
+        // These runs move reads from legacy to the service within a second, with no gate in between: a driver signed up just
+        // before is not covered by read-your-writes (docs/proxy.md), so sign-ups are not read back here.
+        var generator = new LoadGenerator(stack.Public, new LoadOptions(Rate: 40, Riders: 0, Drivers: 4, Workers: 4, ReadOwnSignUps: false));
         await generator.SetupAsync(CancellationToken.None);
         var stop = new CancellationTokenSource();
         return new RunningLoad(generator, generator.RunAsync(stop.Token), stop, failuresExpected);
