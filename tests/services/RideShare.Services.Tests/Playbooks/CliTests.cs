@@ -140,6 +140,7 @@ public sealed class CliTests : IDisposable
 /// load, the extract-drivers playbook live, the report — twice on the same folder (the second run reuses the cluster,
 /// the stores and the route table, and starts by walking the first run back).
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed partial class DemoTests : IDisposable
 {
     private readonly TempDirectory _data = new();

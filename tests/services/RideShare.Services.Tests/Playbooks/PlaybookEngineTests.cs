@@ -26,6 +26,7 @@ public sealed class PlaybookStack : HandoffStack
 /// load generator sends riders' and drivers' requests through the proxy: a whole extraction, a run killed at every
 /// step and resumed, gates not met (stop, rollback, wait), a dry run, rollbacks.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class PlaybookEngineTests(PlaybookStack stack) : IClassFixture<PlaybookStack>, IDisposable
 {
     private readonly TempDirectory _runs = new();
