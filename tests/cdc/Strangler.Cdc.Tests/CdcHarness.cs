@@ -71,7 +71,9 @@ public sealed class CdcHarness : IAsyncDisposable
         {
             try
             {
-                await _run.WaitAsync(TimeSpan.FromMinutes(1));
+                // Generous: a stop takes milliseconds, but with the whole suite on two cores (other assemblies start
+                // whole stacks meanwhile) it once took over a minute. A hung engine still fails here.
+                await _run.WaitAsync(TimeSpan.FromMinutes(3));
             }
             catch (Exception e) when (e is OperationCanceledException or CdcConfigurationException or UnencodableEventException)
             {

@@ -152,7 +152,7 @@ public sealed partial class DemoTests : IDisposable
         foreach (var run in new[] { 1, 2 })
         {
             using var process = AppProcess.Start("strangler.dll", new Dictionary<string, string> { ["STRANGLER_ADMIN_TOKEN"] = "" },
-                "demo", "--exit", "--quick", "--data", _data.Path, "--port-base", portBase.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                "demo", "--exit", "--quick", "--rate", "40", "--data", _data.Path, "--port-base", portBase.ToString(System.Globalization.CultureInfo.InvariantCulture));
             await process.WaitForExitAsync(TimeSpan.FromMinutes(8));
             var output = string.Join('\n', process.Lines);
             Assert.True(process.ExitCode == 0, $"run {run}: exit {process.ExitCode}\n{output}\n{string.Join('\n', process.Errors)}");
