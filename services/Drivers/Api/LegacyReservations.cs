@@ -12,19 +12,20 @@ public sealed record LegacyReservation(string Key, long? DriverId, string State,
 /// and adopted into the store before the transition (reads answer from legacy without adopting). The handoff's fence
 /// guarantees every reservation legacy committed before it is visible here. Null connection string: no legacy.
 /// </summary>
-public sealed class LegacyReservations(string? legacyConnectionString)
+public sealed class LegacyReservations(string? legacyConnectionString) : IDisposable
 {
+    // One data source for the service's life: a lookup on each reservation call must not parse the connection string again.
+    private readonly NpgsqlDataSource? _legacy = legacyConnectionString is null ? null : NpgsqlDataSource.Create(legacyConnectionString);
+
     public async Task<LegacyReservation?> FindAsync(string key, CancellationToken cancellationToken)
     {
-        if (legacyConnectionString is null)
+        if (_legacy is null)
         {
             return null;
         }
 
-        await using var connection = new NpgsqlConnection(legacyConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            "SELECT key, driver_id, state, trip_id, created_at, updated_at FROM driver_reservations WHERE key = $1", connection);
+        await using var command = _legacy.CreateCommand(
+            "SELECT key, driver_id, state, trip_id, created_at, updated_at FROM driver_reservations WHERE key = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = key });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
@@ -33,4 +34,6 @@ public sealed class LegacyReservations(string? legacyConnectionString)
                 reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<DateTimeOffset>(5))
             : null;
     }
+
+    public void Dispose() => _legacy?.Dispose();
 }

@@ -48,7 +48,7 @@ public static class DriversApp
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(store.Redis);
         builder.Services.AddSingleton(_ => store.CreateStore(outbox: legacy is not null));
-        builder.Services.AddSingleton(new Api.LegacyReservations(legacy?.ConnectionString));
+        builder.Services.AddSingleton(_ => new Api.LegacyReservations(legacy?.ConnectionString)); // created by DI, so disposed with the app
         builder.Services.AddSingleton(TimeProvider.System);
         if (legacy is not null)
         {

@@ -241,7 +241,7 @@ public sealed class LoadGenerator(HttpClient proxy, LoadOptions options)
 
             if (response.IsSuccessStatusCode)
             {
-                return text.Length == 0 ? default(JsonElement) : JsonDocument.Parse(text).RootElement.Clone();
+                return text.Length == 0 ? default(JsonElement) : JsonSerializer.Deserialize<JsonElement>(text);
             }
 
             if (declinable && response.StatusCode == HttpStatusCode.Conflict)

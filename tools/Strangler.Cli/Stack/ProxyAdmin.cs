@@ -124,11 +124,11 @@ public sealed class ProxyAdmin : IDisposable
             JsonElement json;
             try
             {
-                json = text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+                json = text.Length == 0 ? default : JsonSerializer.Deserialize<JsonElement>(text);
             }
             catch (JsonException)
             {
-                json = JsonDocument.Parse(JsonSerializer.Serialize(text)).RootElement.Clone();
+                json = JsonSerializer.SerializeToElement(text); // not JSON: kept as a string for the error message
             }
 
             return (response.StatusCode, json);

@@ -48,11 +48,7 @@ public sealed class DriverWriters
     /// </summary>
     public async Task InBothStoresAsync(SyncedStack stack)
     {
-        await Eventually.TrueAsync(async () =>
-        {
-            var reverse = (await SyncedStack.StatusAsync(stack.Drivers)).GetProperty("reverse");
-            return reverse.GetProperty("appliedPosition").GetUInt64() >= reverse.GetProperty("writtenPosition").GetUInt64();
-        }, "the reverse sync to apply every service write", 30_000);
+        await SyncedStack.ReverseSettledAsync(stack.Drivers);
         await stack.CaughtUpAsync(stack.Drivers);
         foreach (var (id, body) in Acknowledged)
         {

@@ -321,11 +321,7 @@ public sealed class PassengersHandoffRoundTripTests(RoundTripStack stack) : ICla
         await Task.WhenAll(writers);
         Assert.True(failures.IsEmpty, string.Join("\n", failures));
 
-        await Eventually.TrueAsync(async () =>
-        {
-            var reverse = (await SyncedStack.StatusAsync(stack.Passengers)).GetProperty("reverse");
-            return reverse.GetProperty("appliedPosition").GetUInt64() >= reverse.GetProperty("writtenPosition").GetUInt64();
-        }, "the reverse sync to apply every service write", 30_000);
+        await SyncedStack.ReverseSettledAsync(stack.Passengers);
         await stack.CaughtUpAsync(stack.Passengers);
         var eventsApplied = (await SyncedStack.StatusAsync(stack.Passengers)).GetProperty("eventsApplied").GetInt64();
         foreach (var (id, body) in acknowledged)

@@ -75,11 +75,7 @@ public sealed class MonolithSeamTests(MonolithSeamStack stack) : IClassFixture<M
 
         // Legacy's drivers rows changed only under the reverse sync's origin, which the forward capture skips: had the
         // monolith written a driver's status itself, the Drivers service would have applied that change.
-        await Eventually.TrueAsync(async () =>
-        {
-            var reverse = (await SyncedStack.StatusAsync(stack.Drivers)).GetProperty("reverse");
-            return reverse.GetProperty("appliedPosition").GetUInt64() >= reverse.GetProperty("writtenPosition").GetUInt64();
-        }, "the reverse sync to catch up");
+        await SyncedStack.ReverseSettledAsync(stack.Drivers);
         await stack.CaughtUpAsync(stack.Drivers);
         var status = await SyncedStack.StatusAsync(stack.Drivers);
         Assert.Equal(before, status.GetProperty("eventsApplied").GetInt64());
@@ -97,13 +93,7 @@ public sealed class MonolithSeamTests(MonolithSeamStack stack) : IClassFixture<M
     {
         var (lat, lng) = NewRegion();
         var driver = await stack.Api.CreateAvailableDriverAsync(lat, lng);
-        await Eventually.TrueAsync(async () =>
-            {
-                var inLegacy = await stack.Monolith.Client.GetAsync($"/api/drivers/{driver}");
-                return inLegacy.StatusCode == HttpStatusCode.OK
-                    && (await inLegacy.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() == "available";
-            },
-            "the driver, available, in legacy");
+        await stack.AvailableInLegacyAsync(driver);
         var first = await ReadAsync(await stack.Api.RequestTripAsync(await stack.Api.CreatePassengerAsync(), lat, lng), HttpStatusCode.Created);
         Assert.Equal(driver, first.GetProperty("driverId").GetInt64());
         var tripId = first.GetProperty("id").GetInt64();
@@ -138,13 +128,7 @@ public sealed class SingleWriterViolationTests(MonolithWithoutSeamStack stack) :
     {
         var (lat, lng) = NewRegion();
         var driver = await stack.Api.CreateAvailableDriverAsync(lat, lng);
-        await Eventually.TrueAsync(async () =>
-            {
-                var inLegacy = await stack.Monolith.Client.GetAsync($"/api/drivers/{driver}");
-                return inLegacy.StatusCode == HttpStatusCode.OK
-                    && (await inLegacy.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() == "available";
-            },
-            "the new driver, available, in legacy (reverse sync)");
+        await stack.AvailableInLegacyAsync(driver);
         var passenger = await stack.Api.CreatePassengerAsync();
 
         await ReadAsync(await stack.Api.RequestTripAsync(passenger, lat, lng), HttpStatusCode.Created); // assigns in legacy's own transaction

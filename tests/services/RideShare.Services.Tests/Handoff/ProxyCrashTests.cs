@@ -170,11 +170,7 @@ public sealed class ProxyCrashTests(ProxyProcessStack stack) : IClassFixture<Pro
 
         // Every acknowledged write is in legacy (the service's through the reverse sync), once; a write that failed is
         // there at most once (email is unique: applied once, or not at all).
-        await Eventually.TrueAsync(async () =>
-        {
-            var reverse = (await SyncedStack.StatusAsync(stack.Drivers)).GetProperty("reverse");
-            return reverse.GetProperty("appliedPosition").GetUInt64() >= reverse.GetProperty("writtenPosition").GetUInt64();
-        }, "the reverse sync to apply every service write", 30_000);
+        await SyncedStack.ReverseSettledAsync(stack.Drivers);
         var inLegacy = new Dictionary<string, (long Count, long Id)>();
         await using (var legacy = NpgsqlDataSource.Create(stack.LegacyConnectionString))
         await using (var query = legacy.CreateCommand("SELECT email, count(*), min(id) FROM drivers WHERE email = ANY($1) GROUP BY email"))

@@ -104,11 +104,7 @@ public sealed class TripsHandoffRoundTripTests(TripsHandoffStack stack) : IClass
         await Task.WhenAll(riders);
         Assert.Empty(failures);
 
-        await Eventually.TrueAsync(async () =>
-        {
-            var reverse = (await SyncedStack.StatusAsync(stack.Trips)).GetProperty("reverse");
-            return reverse.GetProperty("appliedPosition").GetUInt64() >= reverse.GetProperty("writtenPosition").GetUInt64();
-        }, "the reverse sync to apply every service write", 30_000);
+        await SyncedStack.ReverseSettledAsync(stack.Trips);
         await stack.CaughtUpAsync(stack.Trips);
         foreach (var (id, body) in acknowledged)
         {

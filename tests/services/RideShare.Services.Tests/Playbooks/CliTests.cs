@@ -38,6 +38,10 @@ public sealed class PlaybookFileTests
     [InlineData("""{ "id": "a", "gates": [ { "type": "errorRate", "max": 0.1, "minRequests": 5, "timeoutSeconds": 5, "onFailure": "ignore" } ] }""", "gates[0].onFailure: 'ignore' is not one of stop, rollback, wait")]
     [InlineData("""{ "id": "a", "gates": [ { "type": "drift", "timeoutSeconds": 5, "max": 3 } ] }""", "gates[0].max: unknown field (allowed: type, timeoutSeconds, onFailure)")]
     [InlineData("""{ "id": "a" }""", "step 'a' (steps[0]): a step needs an action, gates, or both")]
+    [InlineData("""{ "id": "a", "action": null, "gates": null }""", "step 'a' (steps[0]): a step needs an action, gates, or both")]
+    [InlineData("""{ "id": "a", "gates": [ { "type": "drift", "timeoutSeconds": null } ] }""", "step 'a' (steps[0]): gates[0].timeoutSeconds: required")]
+    [InlineData("""{ "id": "a", "gates": [ { "type": "drift", "timeoutSeconds": 2147483648 } ] }""", "gates[0].timeoutSeconds: must be a whole number from 1 to 86400")]
+    [InlineData("""{ "id": "a\u0001", "action": { "type": "route" } }""", "id: 1 or more letters, digits")]
     [InlineData("""{ "id": "s", "action": { "type": "route" } }, { "id": "s", "action": { "type": "route" } }""", "step 's' (steps[1]): id: another step has this id")]
     [InlineData("""{ "action": { "type": "route" } }""", "steps[0]: id: required")]
     public void StepProblems_NameTheStepAndTheField(string steps, string expected)
@@ -59,7 +63,8 @@ public sealed class PlaybookFileTests
             Assert.True(File.Exists(Path.ChangeExtension(file, ".md")), $"{file} has its page for people");
         }
 
-        Assert.NotNull(Playbook.Parse(With(Step), "t.json"));
+        var parsed = Playbook.Parse(With(Step), "t.json");
+        Assert.Equal(("t", "drivers", "route"), (parsed.Name, parsed.RouteId, parsed.Steps.Single().Action!.Type));
     }
 }
 

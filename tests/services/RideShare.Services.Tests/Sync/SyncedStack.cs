@@ -163,6 +163,23 @@ public class SyncedStack : IAsyncLifetime
 
     public async Task CaughtUpAsync(ServiceTarget service) => await CaughtUpAsync(service, await LegacyLsnAsync());
 
+    /// <summary>Waits until <paramref name="service"/>'s reverse sync has put every write the service took into legacy.</summary>
+    public static async Task ReverseSettledAsync(ServiceTarget service) =>
+        await Eventually.TrueAsync(async () =>
+        {
+            var reverse = (await StatusAsync(service)).GetProperty("reverse");
+            return reverse.GetProperty("appliedPosition").GetUInt64() >= reverse.GetProperty("writtenPosition").GetUInt64();
+        }, "the reverse sync to apply every service write", 30_000);
+
+    /// <summary>Waits until legacy shows driver <paramref name="id"/> available (a service's write brought back by the reverse sync).</summary>
+    public async Task AvailableInLegacyAsync(long id) =>
+        await Eventually.TrueAsync(async () =>
+        {
+            var inLegacy = await Monolith.Client.GetAsync($"/api/drivers/{id}");
+            return inLegacy.StatusCode == System.Net.HttpStatusCode.OK
+                && (await inLegacy.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() == "available";
+        }, $"driver {id}, available, in legacy");
+
     /// <summary>Waits until the service's sync has loaded its snapshot and streams (tests then write knowing what the snapshot held).</summary>
     public static async Task StreamingAsync(ServiceTarget service) =>
         await Eventually.TrueAsync(async () => (await StatusAsync(service)).GetProperty("state").GetString() == "streaming", "the sync streaming", 60_000);
