@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.AspNetCore.Routing.Template;
 using Strangler.Proxy.Persistence;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -11,7 +9,7 @@ namespace Strangler.Proxy.Routing;
     "The retirement source has no timer and its wait handle is never created: nothing to release, and a table swap must not dispose a source a request still reads.")]
 internal sealed class CompiledRoute
 {
-    private readonly TemplateMatcher _matcher;
+    private readonly PathMatcher _matcher;
     private readonly HashSet<string>? _methods;
     private readonly CancellationTokenSource _retired = new();
 
@@ -20,7 +18,7 @@ internal sealed class CompiledRoute
     {
         Definition = definition;
         Canonical = JsonSerializer.Serialize(definition, ProxyJson.Options);
-        _matcher = new TemplateMatcher(new RouteTemplate(RouteValidator.ParsePattern(definition.Path)), new RouteValueDictionary());
+        _matcher = new PathMatcher(RouteValidator.ParsePattern(definition.Path));
         _methods = definition.Methods.Count == 0 ? null : new HashSet<string>(definition.Methods, StringComparer.OrdinalIgnoreCase);
         ShadowMethods = new HashSet<string>(definition.Shadow.Methods, StringComparer.OrdinalIgnoreCase);
         IgnoredFields = new HashSet<string>(definition.Shadow.IgnoredFields, StringComparer.Ordinal);
@@ -74,6 +72,6 @@ internal sealed class CompiledRoute
             return false;
         }
 
-        return _matcher.TryMatch(request.Path, new RouteValueDictionary());
+        return _matcher.Matches(request.Path);
     }
 }

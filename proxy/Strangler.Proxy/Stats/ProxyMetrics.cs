@@ -14,6 +14,8 @@ internal sealed class ProxyMetrics
     public ProxyMetrics()
     {
         Factory = Metrics.WithCustomRegistry(Registry);
+        // No exemplars: they read the current Activity on every observation, and nothing here traces requests.
+        Factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
         Latency = Factory.CreateHistogram(
             "strangler_request_duration_seconds", "Request latency through the proxy, by route and backend.",
             ["route", "backend"], new HistogramConfiguration { Buckets = LatencyBuckets });
