@@ -50,8 +50,7 @@ return errors == 0 ? 0 : 1;
 
 async Task RunConnectionAsync(int index)
 {
-    using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-    await socket.ConnectAsync(url.Host, url.Port);
+    var socket = await ConnectAsync();
     var buffer = new byte[64 * 1024];
     var random = new Random(index);
     for (var i = (long)index; i < total; i += connections)
@@ -65,8 +64,23 @@ async Task RunConnectionAsync(int index)
 
         var request = Encoding.ASCII.GetBytes(
             $"GET {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\nX-User-Id: user-{random.Next(1, 10_001)}\r\n\r\n");
-        await socket.SendAsync(request);
-        if (!await ReadResponseAsync(socket, buffer))
+        bool ok;
+        try
+        {
+            await socket.SendAsync(request);
+            ok = await ReadResponseAsync(socket, buffer);
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            // The server closed the kept-alive connection (nginx does after keepalive_requests): reconnect and send
+            // again, as wrk does; the time it takes counts in this request's latency.
+            socket.Dispose();
+            socket = await ConnectAsync();
+            await socket.SendAsync(request);
+            ok = await ReadResponseAsync(socket, buffer);
+        }
+
+        if (!ok)
         {
             Interlocked.Increment(ref errors);
         }
@@ -76,6 +90,15 @@ async Task RunConnectionAsync(int index)
             latencies[index].Add(Stopwatch.GetElapsedTime(due).TotalMilliseconds);
         }
     }
+
+    socket.Dispose();
+}
+
+async Task<Socket> ConnectAsync()
+{
+    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+    await socket.ConnectAsync(url.Host, url.Port);
+    return socket;
 }
 
 // Reads one response (status line, headers, Content-Length body); true when the status is 2xx.

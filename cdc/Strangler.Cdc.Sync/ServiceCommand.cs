@@ -23,6 +23,7 @@ public sealed record ServiceCommandSpec(
 /// <summary>The extracted services' commands: serve (default) and reconcile. Errors are one line on stderr, exit 1.</summary>
 public static class ServiceCommand
 {
+    /// <summary>Runs a service's command line (serve, reconcile, …): one clear line and exit code 1 on a bad setting.</summary>
     public static async Task<int> RunAsync(string[] args, ServiceCommandSpec spec)
     {
         Log.Logger = new LoggerConfiguration().WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateBootstrapLogger();
@@ -87,6 +88,7 @@ public sealed class ServiceCommandException(string message) : Exception(message)
 /// <summary>The failures a service's command reports as one line rather than a stack trace.</summary>
 public static class ServiceCommandErrors
 {
+    /// <summary>True when the exception's message is meant for people as one line (configuration and input errors).</summary>
     public static bool IsOneLine(Exception e) => e is ServiceCommandException or Strangler.Hosting.Postgres.PostgresBinariesNotFoundException
         or Npgsql.NpgsqlException or Microsoft.Extensions.Options.OptionsValidationException or Strangler.Cdc.Capture.CdcConfigurationException;
 }

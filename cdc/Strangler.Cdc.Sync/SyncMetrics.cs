@@ -6,6 +6,7 @@ namespace Strangler.Cdc.Sync;
 /// <summary>The sync's figures in Prometheus form, read from the runner's status at scrape time (nothing on the apply path).</summary>
 public sealed class SyncMetrics
 {
+    /// <summary>Creates the sync's series for <paramref name="service"/>, read from <paramref name="runner"/>'s status at each scrape.</summary>
     public SyncMetrics(SyncRunner runner, string service)
     {
         Registry = Metrics.NewCustomRegistry();
@@ -34,5 +35,6 @@ public sealed class SyncMetrics
         });
     }
 
+    /// <summary>The registry /metrics exports.</summary>
     public CollectorRegistry Registry { get; }
 }

@@ -3,6 +3,7 @@ namespace Strangler.Cdc.Sync;
 /// <summary>A service's sync from the legacy database (<c>Sync</c> section); documented in docs/services.md.</summary>
 public sealed class SyncOptions
 {
+    /// <summary>The configuration section bound to these options.</summary>
     public const string SectionName = "Sync";
 
     /// <summary>Run the sync (legacy → this service's store).</summary>
@@ -23,12 +24,14 @@ public sealed class SyncOptions
     /// <summary>Largest number of events applied in one commit.</summary>
     public int MaxBatchSize { get; set; } = 2_048;
 
+    /// <summary>Kafka settings when the sync consumes from Kafka instead of running the connector in-process.</summary>
     public SyncKafkaOptions Kafka { get; set; } = new();
 }
 
 /// <summary>Kafka transport (<c>Sync:Kafka</c>): set BootstrapServers to consume Debezium topics instead of capturing the legacy database.</summary>
 public sealed class SyncKafkaOptions
 {
+    /// <summary>The Kafka brokers, e.g. <c>kafka:9092</c>.</summary>
     public string BootstrapServers { get; set; } = "";
 
     /// <summary>Consumer group; empty: <c>sync-{service}</c>.</summary>

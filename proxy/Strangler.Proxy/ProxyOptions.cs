@@ -1,16 +1,14 @@
-using Strangler.Proxy.Admin;
-using Strangler.Proxy.Cohorts;
-using Strangler.Proxy.Health;
-using Strangler.Proxy.Persistence;
 using Strangler.Proxy.Routing;
-using Strangler.Proxy.Safety;
-using Strangler.Proxy.Shadowing;
 
 namespace Strangler.Proxy;
 
-/// <summary>The proxy's configuration (<c>Proxy</c> section); every key is documented in docs/configuration.md.</summary>
+/// <summary>
+/// The proxy's own keys of the <c>Proxy</c> section; each feature binds its own sub-section (Proxy:Admin,
+/// Proxy:Store, Proxy:Health, …) where it registers itself. Every key is documented in docs/configuration.md.
+/// </summary>
 public sealed class ProxyOptions
 {
+    /// <summary>The configuration section bound to these options.</summary>
     public const string SectionName = "Proxy";
 
     /// <summary>
@@ -30,22 +28,6 @@ public sealed class ProxyOptions
 
     /// <summary>Add <c>X-Strangler-Backend: legacy|service</c> to responses.</summary>
     public bool BackendHeader { get; set; } = true;
-
-    public AdminOptions Admin { get; set; } = new();
-
-    public CohortOptions Cohorts { get; set; } = new();
-
-    public HealthOptions Health { get; set; } = new();
-
-    public CanaryOptions Canary { get; set; } = new();
-
-    public ShadowOptions Shadow { get; set; } = new();
-
-    public RouteStoreOptions Store { get; set; } = new();
-
-    public Handoff.HandoffOptions Handoff { get; set; } = new();
-
-    public Handoff.ReadYourWritesOptions ReadYourWrites { get; set; } = new();
 
     /// <summary>Initial routes, used only when the route store is empty (first start).</summary>
     public List<RouteDefinition> Routes { get; set; } = [];

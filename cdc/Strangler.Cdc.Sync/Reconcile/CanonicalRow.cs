@@ -25,10 +25,13 @@ public sealed class CanonicalRow
         Hash = XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(text.ToString()));
     }
 
+    /// <summary>The row's primary key.</summary>
     public long Key { get; }
 
+    /// <summary>Column name → value in canonical text form, as compared.</summary>
     public IReadOnlyDictionary<string, string> Fields { get; }
 
+    /// <summary>A hash of the canonical fields: equal rows hash equally on both sides.</summary>
     public ulong Hash { get; }
 
     /// <summary>The canonical form of <paramref name="value"/> (a contract response) serialised with <paramref name="options"/>.</summary>

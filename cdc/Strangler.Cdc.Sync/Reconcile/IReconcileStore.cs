@@ -5,13 +5,16 @@ namespace Strangler.Cdc.Sync.Reconcile;
 /// <summary>A service's store as reconcile sees it: its rows in canonical form, its checkpoint, and a way to repair keys.</summary>
 public interface IReconcileStore
 {
+    /// <summary>The sync checkpoint the store has applied up to (null before the first batch).</summary>
     Task<SyncCheckpoint?> ReadCheckpointAsync(CancellationToken cancellationToken);
 
+    /// <summary>How many rows the store holds.</summary>
     Task<long> CountAsync(CancellationToken cancellationToken);
 
     /// <summary>Rows with keys in (<paramref name="afterKey"/>, <paramref name="toKey"/>] (no upper bound when null), in key order.</summary>
     Task<IReadOnlyList<StoredRow>> ReadRangeAsync(long afterKey, long? toKey, CancellationToken cancellationToken);
 
+    /// <summary>The store's rows with these keys, canonicalised (missing keys are absent).</summary>
     Task<IReadOnlyList<StoredRow>> ReadKeysAsync(IReadOnlyCollection<long> keys, CancellationToken cancellationToken);
 
     /// <summary>

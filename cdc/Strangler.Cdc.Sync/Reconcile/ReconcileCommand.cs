@@ -10,9 +10,11 @@ namespace Strangler.Cdc.Sync.Reconcile;
 /// </summary>
 public static class ReconcileCommand
 {
+    /// <summary>Exit code when drift was found (and not repaired).</summary>
     public const int DriftExitCode = 2;
     private const int MaxListed = 200;
 
+    /// <summary>Runs the reconcile command line: compares legacy with the service's store, optionally repairs; returns the exit code.</summary>
     public static async Task<int> RunAsync(
         string[] args, Func<string[], bool, CancellationToken, Task<ReconcileReport>> reconcile, TextWriter? output = null)
     {
@@ -49,6 +51,7 @@ public static class ReconcileCommand
         return report.Remaining.Count == 0 ? 0 : DriftExitCode;
     }
 
+    /// <summary>Writes the report for people: counts, then each drifted key.</summary>
     public static void Print(ReconcileReport report, TextWriter output)
     {
         var inv = CultureInfo.InvariantCulture;

@@ -8,6 +8,7 @@ namespace Strangler.Cdc.Sync.Reconcile;
 /// <summary>What to compare and how (the <c>Reconcile</c> section, and the command's flags).</summary>
 public sealed class ReconcileOptions
 {
+    /// <summary>The configuration section bound to these options.</summary>
     public const string SectionName = "Reconcile";
 
     /// <summary>Legacy rows per key range (each range: counts and checksums, then key by key if they differ).</summary>
@@ -36,6 +37,7 @@ public sealed class Reconciler(
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
+    /// <summary>Compares legacy with the store (after the store caught up with legacy's current position); with <paramref name="repair"/>, re-applies legacy's rows for every drifted key.</summary>
     public async Task<ReconcileReport> RunAsync(bool repair, CancellationToken cancellationToken)
     {
         await using var dataSource = NpgsqlDataSource.Create(legacyConnectionString);

@@ -27,7 +27,9 @@ public interface IReverseSyncSource
     /// <summary>Runs once per round in its transaction, after the rows (e.g. to move legacy's identity past new ids).</summary>
     Task AfterRoundAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken);
 
+    /// <summary>Keeps an outbox entry the reverse sync cannot apply, with the reason, and takes it out of the queue.</summary>
     Task DeadLetterAsync(string letter, CancellationToken cancellationToken);
 
+    /// <summary>How many outbox entries are dead-lettered.</summary>
     Task<long> DeadLetterCountAsync(CancellationToken cancellationToken);
 }

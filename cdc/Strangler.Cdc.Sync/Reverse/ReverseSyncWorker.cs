@@ -20,8 +20,10 @@ public sealed class ReverseSyncWorker(IReverseSyncSource source, string origin, 
     private readonly object _lock = new();
     private ReverseSyncStatus _status = new("starting", origin, 0, 0, 0, 0, null, null);
 
+    /// <summary>The replication origin the reverse sync's legacy transactions carry (the connector skips them).</summary>
     public string Origin => origin;
 
+    /// <summary>The reverse sync's current figures (what /sync/status reports).</summary>
     public ReverseSyncStatus Status
     {
         get
@@ -33,6 +35,7 @@ public sealed class ReverseSyncWorker(IReverseSyncSource source, string origin, 
         }
     }
 
+    /// <summary>The figures with the outbox's current depth read from the store.</summary>
     public async Task<ReverseSyncStatus> CurrentAsync(CancellationToken cancellationToken)
     {
         var written = await source.WrittenAsync(cancellationToken);
@@ -41,6 +44,7 @@ public sealed class ReverseSyncWorker(IReverseSyncSource source, string origin, 
         return status with { WrittenPosition = newest, Pending = (long)(newest - Math.Min(newest, status.AppliedPosition)) };
     }
 
+    /// <summary>Applies the outbox to legacy until stopped, retrying with backoff when legacy is unreachable.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var backoff = TimeSpan.FromMilliseconds(100);

@@ -17,8 +17,10 @@ public sealed class ChangeRow(IReadOnlyDictionary<string, object?> values, strin
     /// <summary>Debezium's placeholder for an unchanged TOASTed value the event does not carry.</summary>
     public const string Unavailable = DebeziumEncoder.UnavailableValue;
 
+    /// <summary>True when the row has the column.</summary>
     public bool Has(string column) => values.ContainsKey(column);
 
+    /// <summary>The column as text (null for SQL NULL).</summary>
     public string Text(string column) => OptionalText(column) ?? throw Missing(column);
 
     /// <summary>The text, or <see cref="Unavailable"/> when the event left an unchanged TOASTed value out.</summary>
@@ -29,8 +31,10 @@ public sealed class ChangeRow(IReadOnlyDictionary<string, object?> values, strin
         var other => throw Wrong(column, other, "text"),
     };
 
+    /// <summary>The column as a whole number; throws a poison-change error when absent or not a number.</summary>
     public long Long(string column) => OptionalLong(column) ?? throw Missing(column);
 
+    /// <summary>The column as a whole number, or null.</summary>
     public long? OptionalLong(string column) => Value(column) switch
     {
         null => null,
@@ -41,12 +45,14 @@ public sealed class ChangeRow(IReadOnlyDictionary<string, object?> values, strin
         var other => throw Wrong(column, other, "a whole number"),
     };
 
+    /// <summary>The column as a 32-bit whole number.</summary>
     public int Int(string column)
     {
         var value = Long(column);
         return value is >= int.MinValue and <= int.MaxValue ? (int)value : throw new PoisonChangeException($"{table}.{column} is {value}, beyond a 32-bit integer");
     }
 
+    /// <summary>The column as a boolean.</summary>
     public bool Bool(string column) => Value(column) switch
     {
         bool b => b,
@@ -85,6 +91,7 @@ public sealed class ChangeRow(IReadOnlyDictionary<string, object?> values, strin
         var other => throw Wrong(column, other, "a UUID"),
     };
 
+    /// <summary>The column as a UTC timestamp, or null.</summary>
     public DateTimeOffset Timestamp(string column) => OptionalTimestamp(column) ?? throw Missing(column);
 
     /// <summary>An instant, from ZonedTimestamp text or a Timestamp/MicroTimestamp (read as UTC).</summary>

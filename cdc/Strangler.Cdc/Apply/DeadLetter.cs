@@ -11,6 +11,7 @@ public sealed record DeadLetter(string Reason, string Table, string Position, ul
     /// <summary>The dead letter as stored by a target that keeps it as text.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, SyncJson.Options);
 
+    /// <summary>Reads a dead letter back from its stored JSON.</summary>
     public static DeadLetter FromJson(string json) => JsonSerializer.Deserialize<DeadLetter>(json, SyncJson.Options)!;
 
     /// <summary>A change the projection refused (<see cref="PoisonChangeException"/>), with the event it came from.</summary>

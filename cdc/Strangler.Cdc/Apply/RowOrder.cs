@@ -17,6 +17,7 @@ namespace Strangler.Cdc.Apply;
 /// </summary>
 public static class RowOrder
 {
+    /// <summary>True when a change at <paramref name="lsn"/> is older than (or the same as) what the row already reflects: a replay to skip.</summary>
     public static bool IsStale(ulong? rowLsn, bool rowFromSnapshot, ulong? tombstoneLsn, ulong lsn, bool isSnapshot)
     {
         if (tombstoneLsn is { } dead && dead >= lsn)

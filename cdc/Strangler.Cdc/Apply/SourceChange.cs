@@ -1,4 +1,5 @@
 using Strangler.Cdc.Consumer;
+using Strangler.Cdc.Events;
 
 namespace Strangler.Cdc.Apply;
 

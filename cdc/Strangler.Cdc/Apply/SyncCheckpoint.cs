@@ -9,10 +9,12 @@ namespace Strangler.Cdc.Apply;
 /// </summary>
 public sealed record SyncCheckpoint(ulong Lsn, DateTimeOffset? CommitTime, bool CaughtUp, IReadOnlyDictionary<string, long>? KafkaOffsets = null)
 {
+    /// <summary>The checkpoint before anything was applied.</summary>
     public static SyncCheckpoint Start { get; } = new(0, null, false);
 
     /// <summary>The checkpoint as stored by a target that keeps it as text (a Redis string, a document).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, SyncJson.Options);
 
+    /// <summary>Reads a stored checkpoint (null or empty: <see cref="Start"/>).</summary>
     public static SyncCheckpoint? FromJson(string? json) => string.IsNullOrEmpty(json) ? null : JsonSerializer.Deserialize<SyncCheckpoint>(json, SyncJson.Options);
 }

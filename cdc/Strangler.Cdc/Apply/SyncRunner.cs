@@ -208,7 +208,7 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
                 var change = DebeziumEventReader.Read(raw.Key, raw.Value, raw.Position);
                 var source = change.Source;
                 var changeLsn = source?.Lsn is { } l and >= 0 ? (ulong)l : raw.Lsn;
-                var at = source?.TimestampMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
+                var at = source?.Timestamp;
                 changes.Add(new SourceChange(change, $"{source?.Schema}.{source?.Table}", changeLsn, at, raw.Position, raw.Key, raw.Value));
                 lsn = Math.Max(lsn, changeLsn);
                 commitTime = at ?? commitTime;

@@ -39,5 +39,6 @@ public sealed class SyncRunnerOptions
     /// <summary>Kafka topics; empty: <c>{TopicPrefix}.{table}</c> for each table.</summary>
     public List<string> KafkaTopics { get; set; } = [];
 
+    /// <summary>True when changes come from Kafka rather than the in-process connector.</summary>
     public bool UsesKafka => KafkaBootstrapServers.Length > 0;
 }

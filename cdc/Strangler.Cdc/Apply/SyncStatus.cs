@@ -37,6 +37,7 @@ public sealed record ReverseSyncStatus(
 /// <summary>A service's reverse sync, as /sync/status reports it.</summary>
 public interface IReverseSync
 {
+    /// <summary>The reverse sync's current figures.</summary>
     ReverseSyncStatus Status { get; }
 
     /// <summary>The status with the written position read now (a handback's fence must include every write already made).</summary>

@@ -5,6 +5,7 @@ namespace Strangler.Cdc.Capture;
 /// <summary>Connector settings (<c>Cdc</c> section); documented in docs/cdc.md.</summary>
 public sealed class CdcOptions
 {
+    /// <summary>The configuration section bound to these options.</summary>
     public const string SectionName = "Cdc";
 
     /// <summary>Connection string of the captured database (the user needs REPLICATION).</summary>
@@ -22,8 +23,10 @@ public sealed class CdcOptions
     /// <summary>Topic prefix (Debezium's topic.prefix): topics are <c>prefix.schema.table</c>.</summary>
     public string TopicPrefix { get; set; } = "strangler";
 
+    /// <summary>Whether a new slot starts with a snapshot of the tables (Debezium's snapshot.mode).</summary>
     public SnapshotMode SnapshotMode { get; set; } = SnapshotMode.Initial;
 
+    /// <summary>How numeric/decimal values are written (Debezium's decimal.handling.mode).</summary>
     public DecimalHandling DecimalHandling { get; set; } = DecimalHandling.Precise;
 
     /// <summary>Write <c>{"schema":…,"payload":…}</c> (true) or the payload only.</summary>
@@ -46,6 +49,7 @@ public sealed class CdcOptions
     /// </summary>
     public string SkipOriginPrefix { get; set; } = "strangler";
 
+    /// <summary>Most events handed to the sink in one batch.</summary>
     public int MaxBatchSize { get; set; } = 2_048;
 
     /// <summary>Transactions handed to the sink but not yet acknowledged, at most (delivery is pipelined; LSNs are confirmed in order).</summary>

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Strangler.Cdc.Events;
 
 namespace Strangler.Cdc.Capture;
 

@@ -83,7 +83,10 @@ internal sealed class DeliveryPipeline(IChangeSink sink, IReplicationFeedback re
                 break;
             }
 
-            await Task.WhenAny(oldest, Task.Delay(Timeout.Infinite, cancellationToken));
+            // WaitAsync releases its registration on the token when the delivery ends (a Task.Delay(Infinite, token)
+            // per wait stayed registered on the process-lifetime token forever). A failed delivery is reported
+            // by ThrowIfFailed below, not here.
+            await oldest.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             cancellationToken.ThrowIfCancellationRequested();
             Advance();
             ThrowIfFailed();

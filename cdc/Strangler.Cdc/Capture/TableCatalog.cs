@@ -1,4 +1,5 @@
 using Npgsql;
+using Strangler.Cdc.Events;
 
 namespace Strangler.Cdc.Capture;
 

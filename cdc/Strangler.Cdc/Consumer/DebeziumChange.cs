@@ -1,3 +1,5 @@
+using Strangler.Cdc.Events;
+
 namespace Strangler.Cdc.Consumer;
 
 /// <summary>
@@ -11,4 +13,4 @@ public sealed record DebeziumChange(
     IReadOnlyDictionary<string, object?>? Key,
     IReadOnlyDictionary<string, object?>? Before,
     IReadOnlyDictionary<string, object?>? After,
-    SourcePosition? Source);
+    SourceInfo? Source);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
+using Strangler.Cdc.Events;
 
 namespace Strangler.Cdc.Consumer;
 
@@ -76,7 +77,7 @@ public static class DebeziumEventReader
         }
 
         Dictionary<string, object?>? before, after;
-        SourcePosition? source;
+        SourceInfo? source;
         string? op;
         if (valueSchema is { } schema)
         {
@@ -90,17 +91,8 @@ public static class DebeziumEventReader
             source = payload.TryGetProperty("source", out var s) ? Source(s, position) : null;
         }
 
-        var operation = op switch
-        {
-            "r" => ChangeOperation.Read,
-            "c" => ChangeOperation.Create,
-            "u" => ChangeOperation.Update,
-            "d" => ChangeOperation.Delete,
-            "t" => ChangeOperation.Truncate,
-            "m" => ChangeOperation.Message,
-            null => throw new MalformedEventException("the envelope has no 'op' string", position),
-            _ => throw new MalformedEventException($"unknown op '{Shorten(op)}'", position),
-        };
+        var operation = ChangeOperations.FromCode(op)
+            ?? throw new MalformedEventException(op is null ? "the envelope has no 'op' string" : $"unknown op '{Shorten(op)}'", position);
         if (operation is ChangeOperation.Create or ChangeOperation.Read or ChangeOperation.Update && after is null)
         {
             throw new MalformedEventException($"op '{op}' without 'after'", position);
@@ -140,14 +132,14 @@ public static class DebeziumEventReader
     }
 
     /// <summary>The envelope checked against its schema: rows decoded, source and every other field validated.</summary>
-    private static (Dictionary<string, object?>? Before, Dictionary<string, object?>? After, string? Op, SourcePosition? Source) Envelope(
+    private static (Dictionary<string, object?>? Before, Dictionary<string, object?>? After, string? Op, SourceInfo? Source) Envelope(
         JsonElement payload, JsonElement schema, string position)
     {
         var fields = StructFields(schema, "value", position);
         CheckPresence(payload, fields, "value", position);
         Dictionary<string, object?>? before = null, after = null;
         string? op = null;
-        SourcePosition? source = null;
+        SourceInfo? source = null;
         foreach (var (name, fieldSchema) in fields)
         {
             var field = payload.GetProperty(name);
@@ -618,7 +610,7 @@ public static class DebeziumEventReader
         _ => value.Clone(),
     };
 
-    private static SourcePosition Source(JsonElement s, string position)
+    private static SourceInfo Source(JsonElement s, string position)
     {
         if (s.ValueKind != JsonValueKind.Object)
         {
@@ -646,7 +638,14 @@ public static class DebeziumEventReader
             CheckSequence(sequence, position);
         }
 
-        return new SourcePosition(Text("version"), Text("name"), Text("db"), Text("schema"), Text("table"), Number("txId"), Number("lsn"), snapshot, Number("ts_ms"), sequence);
+        var timestamp = Number("ts_us") is { } us ? DateTimeOffset.UnixEpoch.AddTicks(us * 10)
+            : Number("ts_ms") is { } ms ? DateTimeOffset.UnixEpoch.AddMilliseconds(ms)
+            : (DateTimeOffset?)null;
+        return new SourceInfo
+        {
+            Version = Text("version"), Name = Text("name"), Database = Text("db"), Schema = Text("schema"), Table = Text("table"),
+            TxId = Number("txId"), Lsn = Number("lsn"), Snapshot = snapshot, Timestamp = timestamp, Sequence = sequence,
+        };
     }
 
     /// <summary>source.sequence: a JSON array rendered as a string, of LSNs as decimal strings or null.</summary>

@@ -11,6 +11,7 @@ public sealed class KafkaChangeSource : IDisposable
 {
     private readonly IConsumer<string?, string?> _consumer;
 
+    /// <summary>Subscribes <paramref name="groupId"/> to <paramref name="topics"/> at <paramref name="bootstrapServers"/>; offsets are committed only as the caller confirms.</summary>
     public KafkaChangeSource(string bootstrapServers, string groupId, IEnumerable<string> topics, Action<ConsumerConfig>? configure = null)
     {
         var config = new ConsumerConfig
@@ -92,6 +93,7 @@ public sealed class KafkaChangeSource : IDisposable
     public void Commit(TopicPartitionOffset position) =>
         _consumer.Commit([new TopicPartitionOffset(position.TopicPartition, position.Offset + 1)]);
 
+    /// <summary>Closes the consumer (leaving its group).</summary>
     public void Dispose()
     {
         _consumer.Close();

@@ -4,7 +4,9 @@ namespace Strangler.Cdc.Consumer;
 public sealed class MalformedEventException(string reason, string position, Exception? inner = null)
     : Exception($"Malformed Debezium event at {position}: {reason}", inner)
 {
+    /// <summary>What is wrong with the event.</summary>
     public string Reason { get; } = reason;
 
+    /// <summary>Where the event came from (topic, partition, offset).</summary>
     public string Position { get; } = position;
 }

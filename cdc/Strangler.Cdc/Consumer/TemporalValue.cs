@@ -8,7 +8,9 @@ namespace Strangler.Cdc.Consumer;
 /// </summary>
 public readonly record struct TemporalValue(string LogicalType, long? Raw, string? Text, bool IsPositiveInfinity, bool IsNegativeInfinity)
 {
+    /// <summary>True for PostgreSQL's infinity or -infinity.</summary>
     public bool IsInfinite => IsPositiveInfinity || IsNegativeInfinity;
 
+    /// <summary>The value as PostgreSQL writes it.</summary>
     public override string ToString() => IsPositiveInfinity ? "infinity" : IsNegativeInfinity ? "-infinity" : Text ?? $"{LogicalType}({Raw})";
 }

@@ -8,6 +8,7 @@ namespace Strangler.Cdc.Delivery;
 /// </summary>
 public sealed class EmbeddedSink(Func<ChangeRecord, CancellationToken, ValueTask> handler) : IChangeSink
 {
+    /// <summary>Hands the records to the handler; delivered when it returns.</summary>
     public async Task PublishAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellationToken)
     {
         foreach (var record in records)
@@ -16,5 +17,6 @@ public sealed class EmbeddedSink(Func<ChangeRecord, CancellationToken, ValueTask
         }
     }
 
+    /// <summary>Nothing to release.</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -15,6 +15,7 @@ public sealed class KafkaSink : IChangeSink
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly ILogger _logger;
 
+    /// <summary>An idempotent producer (acks=all) to <see cref="KafkaSinkOptions.BootstrapServers"/>.</summary>
     public KafkaSink(KafkaSinkOptions options, ILogger logger, Action<ProducerConfig>? configure = null)
     {
         _logger = logger;
@@ -31,6 +32,7 @@ public sealed class KafkaSink : IChangeSink
         _producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build();
     }
 
+    /// <summary>Produces the records in order; completes when Kafka acknowledged every one, throws <see cref="SinkDeliveryException"/> otherwise.</summary>
     public async Task PublishAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellationToken)
     {
         var failure = await TryPublishAsync(records, cancellationToken);
@@ -82,6 +84,7 @@ public sealed class KafkaSink : IChangeSink
         return error;
     }
 
+    /// <summary>Flushes and closes the producer.</summary>
     public ValueTask DisposeAsync()
     {
         _producer.Flush(TimeSpan.FromSeconds(5));

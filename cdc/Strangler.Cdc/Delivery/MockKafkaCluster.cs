@@ -7,7 +7,7 @@ namespace Strangler.Cdc.Delivery;
 /// loopback that any Kafka client can reach at <see cref="BootstrapServers"/>. TEST-ONLY and NON-DURABLE:
 /// everything is lost when it is disposed. Topics are created on first use.
 /// </summary>
-public sealed class MockKafkaCluster : IDisposable
+internal sealed class MockKafkaCluster : IDisposable
 {
     private readonly IProducer<Null, Null> _host;
 

@@ -6,5 +6,6 @@ namespace Strangler.Cdc.Events;
 /// </summary>
 public sealed record ChangeRecord(string Topic, byte[]? Key, byte[]? Value, ulong Lsn)
 {
+    /// <summary>True for a delete's tombstone (null value).</summary>
     public bool IsTombstone => Value is null;
 }

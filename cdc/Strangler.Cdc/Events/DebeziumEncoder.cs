@@ -44,7 +44,7 @@ internal sealed class DebeziumEncoder : IDisposable
     /// The event for one row change; <paramref name="before"/>/<paramref name="after"/> are text values in column order
     /// (null = SQL NULL). A value that cannot be encoded throws <see cref="UnencodableEventException"/>.
     /// </summary>
-    public ChangeRecord Encode(TableInfo table, char op, string?[]? before, string?[]? after, SourceInfo source, TransactionBlock? transaction = null)
+    public ChangeRecord Encode(TableInfo table, ChangeOperation op, string?[]? before, string?[]? after, SourceInfo source, TransactionBlock? transaction = null)
     {
         try
         {
@@ -52,7 +52,7 @@ internal sealed class DebeziumEncoder : IDisposable
         }
         catch (UnencodableValueException e)
         {
-            throw new UnencodableEventException(table.QualifiedName, op, KeyText(table, after ?? before), source.Lsn, e);
+            throw new UnencodableEventException(table.QualifiedName, op, KeyText(table, after ?? before), source.Position, e);
         }
     }
 
@@ -74,21 +74,21 @@ internal sealed class DebeziumEncoder : IDisposable
             w.WriteString("reason", failure.Reason);
             w.WriteString("column", failure.Column);
             w.WriteString("table", table.QualifiedName);
-            w.WriteString("op", failure.Operation.ToString());
-            w.WriteNumber("lsn", source.Lsn);
+            w.WriteString("op", failure.Operation.Code());
+            w.WriteNumber("lsn", source.Position);
             if (source.TxId is { } tx)
             {
                 w.WriteNumber("txId", tx);
             }
 
-            w.WriteNumber("ts_ms", source.Timestamp.ToUnixTimeMilliseconds());
+            w.WriteNumber("ts_ms", source.Timestamp!.Value.ToUnixTimeMilliseconds());
             w.WritePropertyName("before");
             WriteTextRow(w, table, before, keyOnly: false);
             w.WritePropertyName("after");
             WriteTextRow(w, table, after, keyOnly: false);
             w.WriteEndObject();
         });
-        return new ChangeRecord(topic, key, value, source.Lsn);
+        return new ChangeRecord(topic, key, value, source.Position);
     }
 
     private static string KeyText(TableInfo table, string?[]? row)
@@ -123,7 +123,7 @@ internal sealed class DebeziumEncoder : IDisposable
         w.WriteEndObject();
     }
 
-    private ChangeRecord EncodeCore(TableInfo table, char op, string?[]? before, string?[]? after, SourceInfo source, TransactionBlock? transaction)
+    private ChangeRecord EncodeCore(TableInfo table, ChangeOperation op, string?[]? before, string?[]? after, SourceInfo source, TransactionBlock? transaction)
     {
         var (keySchema, valueSchema) = Schemas(table);
         var keyRow = after ?? before;
@@ -156,11 +156,11 @@ internal sealed class DebeziumEncoder : IDisposable
                 w.WriteNull("transaction");
             }
 
-            w.WriteString("op", op.ToString());
+            w.WriteString("op", op.Code());
             WriteTimestamps(w, now);
             w.WriteEndObject();
         });
-        return new ChangeRecord(Topic(table), key, value, source.Lsn);
+        return new ChangeRecord(Topic(table), key, value, source.Position);
     }
 
     /// <summary>The tombstone after a delete: same topic and key, null value.</summary>
@@ -457,12 +457,11 @@ internal sealed class DebeziumEncoder : IDisposable
         w.WriteString("version", ConnectorVersion);
         w.WriteString("connector", "postgresql");
         w.WriteString("name", _options.TopicPrefix);
-        w.WriteNumber("ts_ms", source.Timestamp.ToUnixTimeMilliseconds());
+        w.WriteNumber("ts_ms", source.Timestamp!.Value.ToUnixTimeMilliseconds());
         w.WriteString("snapshot", source.Snapshot);
         w.WriteString("db", _database);
-        var last = source.LastCommitLsn is { } l ? $"\"{l}\"" : "null";
-        w.WriteString("sequence", $"[{last},\"{source.Lsn}\"]");
-        var micros = UnixMicros(source.Timestamp);
+        w.WriteString("sequence", source.Sequence);
+        var micros = UnixMicros(source.Timestamp!.Value);
         w.WriteNumber("ts_us", micros);
         w.WriteNumber("ts_ns", micros * 1000);
         w.WriteString("schema", table.Schema);
@@ -476,7 +475,7 @@ internal sealed class DebeziumEncoder : IDisposable
             w.WriteNull("txId");
         }
 
-        w.WriteNumber("lsn", source.Lsn);
+        w.WriteNumber("lsn", source.Position);
         w.WriteNull("xmin");
         w.WriteEndObject();
     }

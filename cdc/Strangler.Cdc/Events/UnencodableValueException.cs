@@ -4,7 +4,9 @@ namespace Strangler.Cdc.Events;
 public sealed class UnencodableValueException(string column, string reason, Exception? inner = null)
     : Exception($"column {column}: {reason}", inner)
 {
+    /// <summary>The column that could not be encoded.</summary>
     public string Column { get; } = column;
 
+    /// <summary>Why it could not be encoded.</summary>
     public string Reason { get; } = reason;
 }

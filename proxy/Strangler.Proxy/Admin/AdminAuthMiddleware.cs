@@ -8,9 +8,9 @@ namespace Strangler.Proxy.Admin;
 /// Every admin call needs <c>Authorization: Bearer &lt;token&gt;</c>. Compared in constant time (over hashes, so
 /// the length does not leak either); the token is never logged. Otherwise 401 problem+json.
 /// </summary>
-internal sealed class AdminAuthMiddleware(RequestDelegate next, IOptions<ProxyOptions> options)
+internal sealed class AdminAuthMiddleware(RequestDelegate next, IOptions<AdminOptions> options)
 {
-    private readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.Value.Admin.Token));
+    private readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.Value.Token));
 
     public async Task InvokeAsync(HttpContext context)
     {

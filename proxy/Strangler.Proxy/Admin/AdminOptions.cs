@@ -3,6 +3,9 @@ namespace Strangler.Proxy.Admin;
 /// <summary>The admin API (<c>Proxy:Admin</c>).</summary>
 public sealed class AdminOptions
 {
+    /// <summary>The configuration section bound to these options.</summary>
+    public const string SectionName = "Proxy:Admin";
+
     /// <summary>Admin listener; loopback by default, never share it with the public listener.</summary>
     public string Listen { get; set; } = "http://127.0.0.1:5001";
 

@@ -3,6 +3,9 @@ namespace Strangler.Proxy.Cohorts;
 /// <summary>How users are told apart for canary cohorts (<c>Proxy:Cohorts</c>).</summary>
 public sealed class CohortOptions
 {
+    /// <summary>The configuration section bound to these options.</summary>
+    public const string SectionName = "Proxy:Cohorts";
+
     /// <summary>Request header carrying the stickiness key (the user id).</summary>
     public string UserHeader { get; set; } = "X-User-Id";
 

@@ -43,7 +43,7 @@ internal sealed partial class StranglerProxyMiddleware
         RequestDelegate next, IHttpForwarder forwarder, RouteTableHolder table, BackendSelector selector, ProxyStats stats,
         ShadowDispatcher shadow, CanaryGuard guard, ServiceHealth health, ILogger<StranglerProxyMiddleware> logger, ForwarderClient client,
         LoopGuard loops, StranglerTransformer transformer, WriteGates gates, ReadYourWrites readYourWrites, Cohorts.CohortKeys cohorts,
-        IOptions<ProxyOptions> options)
+        IOptions<ProxyOptions> options, IOptions<HandoffOptions> handoff)
     {
         _ = next; // terminal middleware
         _forwarder = forwarder;
@@ -63,7 +63,7 @@ internal sealed partial class StranglerProxyMiddleware
         _gates = gates;
         _readYourWrites = readYourWrites;
         _cohorts = cohorts;
-        _maxHold = TimeSpan.FromMilliseconds(options.Value.Handoff.MaxHoldMilliseconds);
+        _maxHold = TimeSpan.FromMilliseconds(handoff.Value.MaxHoldMilliseconds);
     }
 
     public async Task InvokeAsync(HttpContext context)

@@ -28,6 +28,7 @@ public enum HandoffOutcome
     /// <summary>The route store could not record the new owner: nothing changed.</summary>
     StoreUnavailable,
 
+    /// <summary>No such route.</summary>
     NotFound,
 }
 
@@ -47,14 +48,14 @@ public sealed record HandoffReport(
 /// waits until legacy has it; it is refused while the service reports no reverse sync (its writes would be lost).
 /// </summary>
 internal sealed class HandoffCoordinator(
-    RouteTableHolder table, RouteChangeService changes, WriteGates gates, IReplicaHolds replicas, ServiceHealth health, IOptions<ProxyOptions> options,
+    RouteTableHolder table, RouteChangeService changes, WriteGates gates, IReplicaHolds replicas, ServiceHealth health, IOptions<HandoffOptions> options,
     TimeProvider time, ILogger<HandoffCoordinator> logger) : IDisposable
 {
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly Dictionary<string, HandoffReport> _last = new(StringComparer.Ordinal);
 
-    private HandoffOptions Settings => options.Value.Handoff;
+    private HandoffOptions Settings => options.Value;
 
     public IReadOnlyList<HandoffReport> LastReports
     {

@@ -3,6 +3,9 @@ namespace Strangler.Proxy.Handoff;
 /// <summary><c>Proxy:Handoff</c>: how the write-ownership handoff fences, waits and holds (docs/proxy.md, "Write ownership").</summary>
 public sealed class HandoffOptions
 {
+    /// <summary>The configuration section bound to these options.</summary>
+    public const string SectionName = "Proxy:Handoff";
+
     /// <summary>The monolith's database, read for the fence (<c>pg_current_wal_insert_lsn()</c>, no table access). Empty: handoffs are refused.</summary>
     public string LegacyConnectionString { get; set; } = "";
 

@@ -23,9 +23,9 @@ internal sealed class ReadYourWrites : IDisposable
     private readonly long _cache;
     private readonly int _maxUsers;
 
-    public ReadYourWrites(Microsoft.Extensions.Options.IOptions<ProxyOptions> options)
+    public ReadYourWrites(Microsoft.Extensions.Options.IOptions<ReadYourWritesOptions> options)
     {
-        var settings = options.Value.ReadYourWrites;
+        var settings = options.Value;
         _window = (long)(settings.WindowMilliseconds * (Stopwatch.Frequency / 1000.0));
         _cache = (long)(settings.StatusCacheMilliseconds * (Stopwatch.Frequency / 1000.0));
         _maxUsers = settings.MaxUsers;
@@ -124,6 +124,9 @@ internal sealed class ReadYourWrites : IDisposable
 /// <summary><c>Proxy:ReadYourWrites</c>.</summary>
 public sealed class ReadYourWritesOptions
 {
+    /// <summary>The configuration section bound to these options.</summary>
+    public const string SectionName = "Proxy:ReadYourWrites";
+
     /// <summary>
     /// How long a user's write keeps their reads off a replica that has not applied it. It only bounds a replica that
     /// stays behind: the memory of a write is dropped as soon as the replica has applied it, so a long window costs

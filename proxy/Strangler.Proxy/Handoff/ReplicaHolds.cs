@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Strangler.Proxy.Admin;
+using Strangler.Proxy.Routing;
 using Strangler.Proxy.Persistence;
 
 namespace Strangler.Proxy.Handoff;
@@ -66,16 +67,16 @@ internal sealed class LocalHolds : IReplicaHolds
 /// (measured from the database's clock when it saw the hold), which the handoff never flips past.
 /// </summary>
 internal sealed class PostgresReplicaHolds(
-    NpgsqlDataSource dataSource, PostgresRouteStore store, WriteGates gates, RouteChangeService changes, IOptions<ProxyOptions> options,
-    ILogger<PostgresReplicaHolds> logger) : IReplicaHolds
+    NpgsqlDataSource dataSource, PostgresRouteStore store, WriteGates gates, RouteChangeService changes, IOptions<HandoffOptions> options,
+    IOptions<ProxyOptions> proxy, ILogger<PostgresReplicaHolds> logger) : IReplicaHolds
 {
     public const string Channel = "strangler_holds";
 
     private readonly Dictionary<long, (string Route, long Deadline)> _holding = [];
 
-    private HandoffOptions Settings => options.Value.Handoff;
+    private HandoffOptions Settings => options.Value;
 
-    public string Replica { get; } = $"{options.Value.Name}-{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+    public string Replica { get; } = $"{proxy.Value.Name}-{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
 
     public async Task<SharedHold> BeginAsync(string route, TimeSpan lease, CancellationToken cancellationToken)
     {

@@ -3,6 +3,9 @@ namespace Strangler.Proxy.Health;
 /// <summary>Service health checking (<c>Proxy:Health</c>).</summary>
 public sealed class HealthOptions
 {
+    /// <summary>The configuration section bound to these options.</summary>
+    public const string SectionName = "Proxy:Health";
+
     /// <summary>Active probe period, milliseconds.</summary>
     public int IntervalMilliseconds { get; set; } = 5_000;
 

@@ -6,5 +6,6 @@ namespace Strangler.Proxy.Persistence;
 /// </summary>
 public sealed class RouteStoreException(string message, long? storedVersion = null, Exception? inner = null) : Exception(message, inner)
 {
+    /// <summary>The version of the stored table, when it could be read.</summary>
     public long? StoredVersion { get; } = storedVersion;
 }

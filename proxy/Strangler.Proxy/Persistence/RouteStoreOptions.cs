@@ -3,6 +3,9 @@ namespace Strangler.Proxy.Persistence;
 /// <summary>Where the route table and audit log live (<c>Proxy:Store</c>).</summary>
 public sealed class RouteStoreOptions
 {
+    /// <summary>The configuration section bound to these options.</summary>
+    public const string SectionName = "Proxy:Store";
+
     /// <summary><c>File</c> (one proxy) or <c>Postgres</c> (replicas sharing one table, LISTEN/NOTIFY).</summary>
     public RouteStoreKind Kind { get; set; } = RouteStoreKind.File;
 

@@ -4,7 +4,9 @@ namespace Strangler.Proxy.Routing;
 public sealed class RouteCompilationException(string? routeId, string reason, Exception? inner = null)
     : Exception($"route '{routeId ?? "(no id)"}' cannot be used: {reason}", inner)
 {
+    /// <summary>The route that cannot be used (null when the table itself is broken).</summary>
     public string? RouteId { get; } = routeId;
 
+    /// <summary>Why.</summary>
     public string Reason { get; } = reason;
 }

@@ -21,6 +21,7 @@ public sealed record RouteDefinition
     /// <summary>Base URLs of the extracted service's instances (http or https).</summary>
     public IReadOnlyList<string> Destinations { get; init; } = [];
 
+    /// <summary>Where reads go: legacy, shadow, canary or service.</summary>
     public Stage Stage { get; init; } = Stage.Legacy;
 
     /// <summary>Who takes the route's writes; changed only by the handoff (<see cref="WriteOwner"/>).</summary>
@@ -32,6 +33,7 @@ public sealed record RouteDefinition
     /// <summary>Evaluation order; lower first, then by id.</summary>
     public int Order { get; init; }
 
+    /// <summary>Which requests are copied to the service at the shadow stage, and which fields the comparison ignores.</summary>
     public ShadowSettings Shadow { get; init; } = new();
 
     /// <summary>While the service is unhealthy, send safe requests to the monolith (else 503).</summary>

@@ -7,7 +7,9 @@ namespace Strangler.Proxy.Routing;
 /// </summary>
 public enum WriteOwner
 {
+    /// <summary>The monolith owns the route's writes.</summary>
     Legacy,
+    /// <summary>The service owns the route's writes.</summary>
     Service,
 }
 

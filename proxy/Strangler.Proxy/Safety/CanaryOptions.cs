@@ -3,6 +3,9 @@ namespace Strangler.Proxy.Safety;
 /// <summary>Automatic canary rollback (<c>Proxy:Canary</c>).</summary>
 public sealed class CanaryOptions
 {
+    /// <summary>The configuration section bound to these options.</summary>
+    public const string SectionName = "Proxy:Canary";
+
     /// <summary>Roll back when the service's error share (5xx + transport failures) exceeds this (0–1).</summary>
     public double ErrorRateThreshold { get; set; } = 0.2;
 

@@ -12,13 +12,13 @@ namespace Strangler.Proxy.Shadowing;
 /// a few workers send them with their own timeout. A copy whose route was retired before or while it was sent
 /// is discarded (counted): once a route leaves shadow, no copy reaches the service any more.
 /// </summary>
-internal sealed class ShadowDispatcher(IOptions<ProxyOptions> options, ProxyStats stats, ILogger<ShadowDispatcher> logger) : BackgroundService
+internal sealed class ShadowDispatcher(IOptions<ShadowOptions> options, ProxyStats stats, ILogger<ShadowDispatcher> logger) : BackgroundService
 {
     private const int MaxDifferences = 10;
-    private readonly ShadowOptions _options = options.Value.Shadow;
+    private readonly ShadowOptions _options = options.Value;
     private readonly Channel<ShadowJob> _queue = Channel.CreateBounded<ShadowJob>(
         // Wait mode: TryWrite then returns false on a full queue, so the drop is ours to count (DropWrite drops silently).
-        new BoundedChannelOptions(options.Value.Shadow.QueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleWriter = false });
+        new BoundedChannelOptions(options.Value.QueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleWriter = false });
 
     private readonly HttpClient _client = new(new SocketsHttpHandler
     {

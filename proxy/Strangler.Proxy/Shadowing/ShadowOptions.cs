@@ -3,6 +3,9 @@ namespace Strangler.Proxy.Shadowing;
 /// <summary>Shadow traffic limits (<c>Proxy:Shadow</c>).</summary>
 public sealed class ShadowOptions
 {
+    /// <summary>The configuration section bound to these options.</summary>
+    public const string SectionName = "Proxy:Shadow";
+
     /// <summary>Shadow copies in flight at once.</summary>
     public int MaxConcurrency { get; set; } = 4;
 

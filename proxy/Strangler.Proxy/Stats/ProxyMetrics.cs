@@ -1,4 +1,5 @@
 using Prometheus;
+using Strangler.Proxy.Forwarding;
 
 namespace Strangler.Proxy.Stats;
 

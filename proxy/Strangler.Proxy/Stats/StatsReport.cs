@@ -56,49 +56,34 @@ internal sealed class StatsReport
         metrics.Registry.AddBeforeCollectCallback(Refresh);
     }
 
-    public object Build()
+    public StatsResponse Build()
     {
         var current = _table.Current;
         var routeIds = current.Routes.Select(r => r.Id).Append(ProxyStats.Unmatched)
             .Concat(_stats.Requests.Select(r => r.Key.Route)).Distinct(StringComparer.Ordinal);
-        return new
+        var routes = routeIds.Select(id =>
         {
-            version = current.Version,
-            routeStore = _changes.LastStoreProblem is { } problem ? new { ok = false, problem.At, problem.Error } : (object)new { ok = true },
-            routes = routeIds.Select(id =>
-            {
-                var route = current.Find(id);
-                var shadow = _stats.Shadow.FirstOrDefault(s => s.Key == id).Value;
-                return new
-                {
-                    id,
-                    stage = route is null ? null : StageNames.Name(route.Stage),
-                    owner = route is null ? null : OwnerNames.Name(route.Definition.Owner),
-                    handoff = _handoffs.LastReports.FirstOrDefault(h => h.Route == id),
-                    writeHold = WriteHold(id),
-                    readYourWritesRedirects = _readYourWrites.RedirectsFor(id),
-                    weight = route?.Definition.Weight,
-                    autoRollbacks = _guard.RollbacksFor(id),
-                    backends = _stats.Requests.Where(r => r.Key.Route == id)
-                        .ToDictionary(r => ProxyMetrics.BackendName(r.Key.Backend), r => Describe(r.Value)),
-                    shadow = shadow is null ? null : new
-                    {
-                        matches = shadow.Matches,
-                        mismatches = shadow.Mismatches,
-                        serviceErrors = shadow.ServiceErrors,
-                        skipped = shadow.Skipped,
-                        dropped = shadow.Dropped,
-                        discarded = shadow.Discarded,
-                        samples = shadow.Samples(),
-                    },
-                };
-            }).ToList(),
-            health = _health.Snapshot(),
-        };
+            var route = current.Find(id);
+            var shadow = _stats.Shadow.FirstOrDefault(s => s.Key == id).Value;
+            return new RouteStatsEntry(
+                id,
+                route is null ? null : StageNames.Name(route.Stage),
+                route is null ? null : OwnerNames.Name(route.Definition.Owner),
+                _handoffs.LastReports.FirstOrDefault(h => h.Route == id),
+                WriteHold(id),
+                _readYourWrites.RedirectsFor(id),
+                route?.Definition.Weight,
+                _guard.RollbacksFor(id),
+                _stats.Requests.Where(r => r.Key.Route == id).ToDictionary(r => ProxyMetrics.BackendName(r.Key.Backend), r => Describe(r.Value)),
+                shadow is null ? null : new ShadowSummary(
+                    shadow.Matches, shadow.Mismatches, shadow.ServiceErrors, shadow.Skipped, shadow.Dropped, shadow.Discarded, shadow.Samples()));
+        }).ToList();
+        var store = _changes.LastStoreProblem is { } problem ? new RouteStoreStatus(false, problem.At, problem.Error) : new RouteStoreStatus(true);
+        return new StatsResponse(current.Version, store, routes, _health.Snapshot());
     }
 
     /// <summary>This replica's hold of the route's writes: held now, and how many writes waited or were refused so far (its own handoffs and other replicas').</summary>
-    private object? WriteHold(string id)
+    private WriteHoldStats? WriteHold(string id)
     {
         var gate = _gates.All.FirstOrDefault(g => g.Key == id).Value;
         if (gate is null)
@@ -107,7 +92,7 @@ internal sealed class StatsReport
         }
 
         var (held, refused) = gate.Counts;
-        return new { holding = gate.IsHeld, heldWrites = held, refusedWrites = refused };
+        return new WriteHoldStats(gate.IsHeld, held, refused);
     }
 
     /// <summary>Writes the Prometheus text exposition format.</summary>
@@ -169,11 +154,9 @@ internal sealed class StatsReport
         _tableVersion.Set(table.Version);
     }
 
-    private static object Describe(RouteBackendStats s) => new
-    {
-        requests = s.Requests,
-        status = Enumerable.Range(1, 5).ToDictionary(d => $"{d}xx", s.StatusClass),
-        transportErrors = s.TransportErrors,
-        latencyMs = new { p50 = s.Latency.Percentile(0.5), p95 = s.Latency.Percentile(0.95), p99 = s.Latency.Percentile(0.99) },
-    };
+    private static BackendStats Describe(RouteBackendStats s) => new(
+        s.Requests,
+        Enumerable.Range(1, 5).ToDictionary(d => $"{d}xx", s.StatusClass),
+        s.TransportErrors,
+        new LatencyPercentiles(s.Latency.Percentile(0.5), s.Latency.Percentile(0.95), s.Latency.Percentile(0.99)));
 }

@@ -2,6 +2,7 @@ using RideShare.Contracts.Values;
 using RideShare.Drivers.Store;
 using Strangler.Cdc.Apply;
 using Strangler.Cdc.Consumer;
+using Strangler.Cdc.Events;
 
 namespace RideShare.Drivers.Sync;
 

@@ -1,6 +1,7 @@
 using RideShare.Passengers.Store;
 using Strangler.Cdc.Apply;
 using Strangler.Cdc.Consumer;
+using Strangler.Cdc.Events;
 
 namespace RideShare.Passengers.Sync;
 

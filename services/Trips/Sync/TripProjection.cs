@@ -3,6 +3,7 @@ using RideShare.Contracts.Values;
 using RideShare.Trips.Store;
 using Strangler.Cdc.Apply;
 using Strangler.Cdc.Consumer;
+using Strangler.Cdc.Events;
 
 namespace RideShare.Trips.Sync;
 

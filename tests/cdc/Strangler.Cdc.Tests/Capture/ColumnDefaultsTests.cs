@@ -1,4 +1,5 @@
 using Strangler.Cdc.Capture;
+using Strangler.Cdc.Events;
 
 namespace Strangler.Cdc.Tests.Capture;
 

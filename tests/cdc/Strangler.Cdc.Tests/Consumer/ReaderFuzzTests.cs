@@ -155,15 +155,15 @@ public sealed class ReaderFuzzTests
             "13:51:30.123789+02", "\\x0102ff", "t",
         ];
         using var encoder = new DebeziumEncoder(new CdcOptions { TopicPrefix = "pg" }, "db", TimeProvider.System);
-        var source = new SourceInfo("false", DateTimeOffset.UtcNow, 5, 1000, 900);
-        foreach (var (op, before, after) in new[] { ('c', (string?[]?)null, row), ('u', row, row), ('d', row, null) })
+        var source = SourceInfo.Captured("false", DateTimeOffset.UtcNow, 5, 1000, 900);
+        foreach (var (op, before, after) in new[] { (ChangeOperation.Create, (string?[]?)null, row), (ChangeOperation.Update, row, row), (ChangeOperation.Delete, row, null) })
         {
             var record = encoder.Encode(table, op, before, after, source);
             events.Add((System.Text.Encoding.UTF8.GetString(record.Key!), System.Text.Encoding.UTF8.GetString(record.Value!)));
         }
 
         var schemaless = new DebeziumEncoder(new CdcOptions { TopicPrefix = "pg", SchemasEnable = false }, "db", TimeProvider.System);
-        var plain = schemaless.Encode(table, 'c', null, row, source);
+        var plain = schemaless.Encode(table, ChangeOperation.Create, null, row, source);
         events.Add((System.Text.Encoding.UTF8.GetString(plain.Key!), System.Text.Encoding.UTF8.GetString(plain.Value!)));
         schemaless.Dispose();
         return events;

@@ -1,5 +1,6 @@
 using System.Numerics;
 using Strangler.Cdc.Consumer;
+using Strangler.Cdc.Events;
 
 namespace Strangler.Cdc.Tests.Consumer;
 

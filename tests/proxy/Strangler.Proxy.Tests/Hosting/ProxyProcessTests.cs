@@ -74,4 +74,23 @@ public sealed class ProxyProcessTests(StranglerStack stack) : IClassFixture<Stra
         var line = Assert.Single(proxy.Errors);
         Assert.Contains("Proxy__Admin__Token", line, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--Proxy:Health:IntervalMilliseconds=0", "Proxy:Health:IntervalMilliseconds")]
+    [InlineData("--Proxy:Shadow:MaxConcurrency=0", "Proxy:Shadow:MaxConcurrency")]
+    [InlineData("--Proxy:Canary:WindowSeconds=0", "Proxy:Canary:WindowSeconds")]
+    [InlineData("--Proxy:Handoff:MaxHoldMilliseconds=0", "Proxy:Handoff")]
+    [InlineData("--Proxy:Cohorts:UserHeader=", "Proxy:Cohorts:UserHeader")]
+    [InlineData("--Proxy:Store:Kind=Postgres", "Proxy:Store:ConnectionString")]
+    [InlineData("--Proxy:LegacyTimeoutSeconds=0", "Proxy:LegacyTimeoutSeconds")]
+    public async Task SettingOutOfRange_ExitsWithOneErrorLineNamingIt(string setting, string key)
+    {
+        using var proxy = AppProcess.Start("Strangler.Proxy.dll", TokenInEnvironment, Args(NewStoreFile(), FakeService.DeadPort(), setting));
+        await proxy.WaitForExitAsync();
+
+        Assert.Equal(1, proxy.ExitCode);
+        var line = Assert.Single(proxy.Errors);
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        Assert.Contains(key, line, StringComparison.Ordinal);
+    }
 }

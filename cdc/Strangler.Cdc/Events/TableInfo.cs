@@ -1,7 +1,7 @@
-namespace Strangler.Cdc.Capture;
+namespace Strangler.Cdc.Events;
 
 /// <summary>A captured table: its columns in order, its key, its replica identity and its topic.</summary>
-public sealed record TableInfo(string Schema, string Name, IReadOnlyList<ColumnInfo> Columns, bool FullReplicaIdentity)
+internal sealed record TableInfo(string Schema, string Name, IReadOnlyList<ColumnInfo> Columns, bool FullReplicaIdentity)
 {
     public string QualifiedName => $"{Schema}.{Name}";
 

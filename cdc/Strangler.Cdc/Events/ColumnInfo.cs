@@ -1,11 +1,11 @@
-namespace Strangler.Cdc.Capture;
+namespace Strangler.Cdc.Events;
 
 /// <summary>
 /// One captured column: name, type and the facts the event schema needs. <see cref="Precision"/> and
 /// <see cref="Scale"/> are numeric(p,s)'s; for time, timestamp and timestamptz, Precision is the fractional
 /// digits (6 when not declared).
 /// </summary>
-public sealed record ColumnInfo(string Name, ColumnKind Kind, uint TypeOid, bool Nullable, bool IsKey, int? Precision, int? Scale, string? EnumValues)
+internal sealed record ColumnInfo(string Name, ColumnKind Kind, uint TypeOid, bool Nullable, bool IsKey, int? Precision, int? Scale, string? EnumValues)
 {
     /// <summary>The column's default as Debezium writes it in the schema, in PostgreSQL's text form; null for none (see ColumnDefaults).</summary>
     public string? Default { get; init; }

@@ -1,7 +1,7 @@
-namespace Strangler.Cdc.Capture;
+namespace Strangler.Cdc.Events;
 
 /// <summary>How a PostgreSQL column type is carried in a Debezium event.</summary>
-public enum ColumnKind
+internal enum ColumnKind
 {
     Boolean,
     Int16,

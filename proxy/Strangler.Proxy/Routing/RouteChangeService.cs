@@ -2,9 +2,8 @@ using Microsoft.Extensions.Options;
 using Strangler.Hosting.Http;
 using Strangler.Proxy.Forwarding;
 using Strangler.Proxy.Persistence;
-using Strangler.Proxy.Routing;
 
-namespace Strangler.Proxy.Admin;
+namespace Strangler.Proxy.Routing;
 
 /// <summary>
 /// The only writer of the route table. A change is validated, then the whole new table is compiled, and only

@@ -1,6 +1,5 @@
-using Strangler.Proxy.Routing;
 
-namespace Strangler.Proxy.Admin;
+namespace Strangler.Proxy.Routing;
 
 /// <summary>The outcome of a route change: the new table, or why nothing changed.</summary>
 internal sealed record RouteChangeResult(RouteTableSnapshot? Table, RouteChangeFailure Failure, string? Detail, Dictionary<string, string[]>? Errors = null)

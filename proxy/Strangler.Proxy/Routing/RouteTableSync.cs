@@ -1,6 +1,6 @@
-using Strangler.Proxy.Admin;
+using Strangler.Proxy.Persistence;
 
-namespace Strangler.Proxy.Persistence;
+namespace Strangler.Proxy.Routing;
 
 /// <summary>Installs changes other replicas made to the shared store, as they are notified.</summary>
 internal sealed class RouteTableSync(IRouteStore store, RouteChangeService changes, ILogger<RouteTableSync> logger) : BackgroundService
