@@ -4,8 +4,11 @@
 # time per request (utime+stime from /proc/<pid>/stat), which is far steadier than requests/s on 2 shared
 # cores. Use it to measure a change to the request path against the commit before it.
 #
-# Usage: bench/proxy-ab.sh <commit-before> [rounds] [seconds per run]     (defaults: 8 10)
+# Usage: [BEFORE_ENV="K=V ..."] [AFTER_ENV="K=V ..."] bench/proxy-ab.sh <commit-before> [rounds] [seconds per run]   (defaults: 8 10)
 # Example: bench/proxy-ab.sh a77e194
+# Runtime settings: BEFORE_ENV / AFTER_ENV are environment variables for that proxy process only; with HEAD as
+# the commit the two builds are the same, so it measures a setting, e.g.
+#   AFTER_ENV="DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1" bench/proxy-ab.sh HEAD
 set -euo pipefail
 cd "$(dirname "$0")/.."
 before_commit=${1:?usage: bench/proxy-ab.sh <commit-before> [rounds] [seconds]}; rounds=${2:-8}; seconds=${3:-10}
@@ -22,10 +25,10 @@ for p in bench/Backend proxy/Strangler.Proxy; do dotnet build -c Release "$p" -v
 export DOTNET_gcServer=0
 dotnet bench/Backend/bin/Release/net10.0/Strangler.Bench.Backend.dll --urls http://127.0.0.1:7301 >"$work/backend.log" 2>&1 & pids+=($!)
 token=bench-admin-token-0123456789
-dotnet "$work/before/proxy/Strangler.Proxy/bin/Release/net10.0/Strangler.Proxy.dll" --Proxy:LegacyUrl=http://127.0.0.1:7301 \
+env ${BEFORE_ENV:-} dotnet "$work/before/proxy/Strangler.Proxy/bin/Release/net10.0/Strangler.Proxy.dll" --Proxy:LegacyUrl=http://127.0.0.1:7301 \
   --Proxy:Listen=http://127.0.0.1:7302 --Proxy:Admin:Listen=http://127.0.0.1:7303 --Proxy:Admin:Token=$token \
   --Proxy:Store:FilePath="$work/before.json" --Log:MinimumLevel=Warning >"$work/before.log" 2>&1 & pids+=($!); before=$!
-dotnet proxy/Strangler.Proxy/bin/Release/net10.0/Strangler.Proxy.dll --Proxy:LegacyUrl=http://127.0.0.1:7301 \
+env ${AFTER_ENV:-} dotnet proxy/Strangler.Proxy/bin/Release/net10.0/Strangler.Proxy.dll --Proxy:LegacyUrl=http://127.0.0.1:7301 \
   --Proxy:Listen=http://127.0.0.1:7304 --Proxy:Admin:Listen=http://127.0.0.1:7305 --Proxy:Admin:Token=$token \
   --Proxy:Store:FilePath="$work/after.json" --Log:MinimumLevel=Warning >"$work/after.log" 2>&1 & pids+=($!); after=$!
 for port in 7301 7302 7304; do until curl -sf -o /dev/null "http://127.0.0.1:$port/api/drivers/1"; do sleep 0.2; done; done

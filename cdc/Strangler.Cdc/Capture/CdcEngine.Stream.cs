@@ -14,7 +14,7 @@ namespace Strangler.Cdc.Capture;
 public sealed partial class CdcEngine
 {
     private async Task StreamAsync(
-        LogicalReplicationConnection replication, PgOutputReplicationSlot slot, NpgsqlConnection sql,
+        LogicalReplicationConnection replication, PgOutputReplicationSlot slot, NpgsqlConnection sql, string connectionString,
         Dictionary<string, TableInfo> tables, DebeziumEncoder encoder, CancellationToken cancellationToken)
     {
         var relations = new Dictionary<uint, TableInfo?>();
@@ -28,6 +28,8 @@ public sealed partial class CdcEngine
         // Streaming and heartbeats stop when asked, or as soon as a delivery fails.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, pipeline.Failed);
         var heartbeat = HeartbeatAsync(replication, encoder, pipeline, stop.Token);
+        using var streamEnded = new CancellationTokenSource();
+        using var watchdog = stop.Token.Register(() => _ = EndStuckStreamAsync(connectionString, streamEnded.Token));
         Streaming.TrySetResult();
         try
         {
@@ -131,6 +133,7 @@ public sealed partial class CdcEngine
         }
         finally
         {
+            await streamEnded.CancelAsync();
             await stop.CancelAsync();
             await heartbeat;
         }
@@ -185,6 +188,38 @@ public sealed partial class CdcEngine
         if (op == ChangeOperation.Delete && options.TombstonesOnDelete && record.Key is not null)
         {
             batch.Add(DebeziumEncoder.Tombstone(record));
+        }
+    }
+
+    /// <summary>
+    /// Stopping the stream cancels Npgsql's read, which sends PostgreSQL a cancel request. PostgreSQL ignores a cancel
+    /// that reaches the walsender before it started running START_REPLICATION (it is idle then), and the stream goes
+    /// on forever on keepalives: seen as an engine that never stopped. When the stream has not ended
+    /// <see cref="StopGrace"/> after the stop, the slot's walsender (ours: an active slot has one) is terminated.
+    /// </summary>
+    private async Task EndStuckStreamAsync(string connectionString, CancellationToken streamEnded)
+    {
+        try
+        {
+            await Task.Delay(StopGrace, _time, streamEnded);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // ended by itself, as it nearly always does
+        }
+
+        logger.LogWarning("The replication stream of slot {Slot} did not end {Grace} s after it was stopped: terminating its walsender", options.Slot, StopGrace.TotalSeconds);
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(CancellationToken.None);
+            await using var command = new NpgsqlCommand("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = options.Slot });
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            logger.LogError(e, "Could not terminate the walsender of slot {Slot}", options.Slot);
         }
     }
 

@@ -17,6 +17,9 @@ namespace Strangler.Cdc.Capture;
 /// </summary>
 public sealed partial class CdcEngine(CdcOptions options, IChangeSink sink, ILogger logger, TimeProvider? timeProvider = null)
 {
+    /// <summary>How long a stopped stream may take to end before its walsender is terminated (see EndStuckStreamAsync).</summary>
+    internal static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private long _eventsPublished;
     private long _deliveryFailures;
@@ -135,9 +138,14 @@ public sealed partial class CdcEngine(CdcOptions options, IChangeSink sink, ILog
                 // confirmed_flush_lsn, and the lag it shows, stay close to what the sink acknowledged.
                 await using var replication = new LogicalReplicationConnection(connectionString) { WalReceiverStatusInterval = TimeSpan.FromSeconds(1) };
                 await replication.Open(cancellationToken);
-                await StreamAsync(replication, new PgOutputReplicationSlot(options.Slot), sql, tables, encoder, cancellationToken);
+                await StreamAsync(replication, new PgOutputReplicationSlot(options.Slot), sql, connectionString, tables, encoder, cancellationToken);
                 logger.LogWarning("The replication stream ended; resuming from slot {Slot} in {Delay} ms", options.Slot, backoff.TotalMilliseconds);
                 await Task.Delay(backoff, cancellationToken);
+            }
+            catch (NpgsqlException e) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped: the stream may have ended with a connection error (a walsender terminated after a lost cancel).
+                throw new OperationCanceledException("The connector was stopped.", e, cancellationToken);
             }
             catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
             {
