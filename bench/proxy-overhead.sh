@@ -125,7 +125,7 @@ for t in "${targets[@]}"; do
   f999[$n]=$(printf '%s' "${fixed_results[$n]}" | awk '{print $3}' | median)
 done
 canary_share=$(curl -sf "http://127.0.0.1:7105/admin/stats" -H "Authorization: Bearer $token" | \
-  python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin)["routes"] if x["id"]=="drivers"][0]["backends"]; s=r["service"]["requests"]; l=r["legacy"]["requests"]; print(f"{s/(s+l):.3f}")')
+  python3 -c 'import json,sys; d=json.load(sys.stdin); route=[x for x in d["routes"] if x["id"]=="drivers"][0]; r=route["backends"]; s=r["service"]["requests"]; l=r["legacy"]["requests"]; st=route["stage"]; w=route["weight"]; rb=route["autoRollbacks"]; h=d["health"]; print(f"{s/(s+l):.3f} (route now: stage {st}, weight {w}, automatic rollbacks {rb}, health {h})")')
 
 best_nginx=nginx1; awk -v a="${rps[nginx1]}" -v b="${rps[nginx2]}" 'BEGIN {exit !(b > a)}' && best_nginx=nginx2
 echo

@@ -14,7 +14,14 @@ namespace Strangler.Proxy.Admin;
 /// </summary>
 internal static class AdminApi
 {
-    private const string Actor = "admin-api";
+    private const string DefaultActor = "admin-api";
+
+    /// <summary>The audit's actor: <c>X-Strangler-Actor</c> when it is a short plain name (the dashboard sends "dashboard", the CLI "cli"), else "admin-api".</summary>
+    private static string Actor(HttpRequest request) =>
+        request.Headers["X-Strangler-Actor"].ToString() is { Length: > 0 and <= 40 } actor
+        && actor.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '@')
+            ? actor
+            : DefaultActor;
 
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
@@ -47,20 +54,20 @@ internal static class AdminApi
     public static async Task<IResult> CreateRoute(HttpRequest request, RouteChangeService changes, CancellationToken cancellationToken)
     {
         var (route, reason, problem, _) = await ReadRouteAsync(request, pathId: null, cancellationToken);
-        return problem ?? ToResult(await changes.CreateAsync(route!, reason, Actor, cancellationToken), route!.Id, created: true);
+        return problem ?? ToResult(await changes.CreateAsync(route!, reason, Actor(request), cancellationToken), route!.Id, created: true);
     }
 
     public static async Task<IResult> PutRoute(string id, HttpRequest request, RouteChangeService changes, CancellationToken cancellationToken)
     {
         var (route, reason, problem, namesOwner) = await ReadRouteAsync(request, id, cancellationToken);
-        return problem ?? ToResult(await changes.UpsertAsync(route!, namesOwner, reason, Actor, cancellationToken), id);
+        return problem ?? ToResult(await changes.UpsertAsync(route!, namesOwner, reason, Actor(request), cancellationToken), id);
     }
 
     public static async Task<IResult> DeleteRoute(string id, HttpRequest request, RouteChangeService changes, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         var reason = AuditReason.Check(request.Query["reason"].ToString() is { Length: > 0 } r ? r : null, errors);
-        return errors.Any ? errors.ToProblem(AdminProblems.InvalidTitle) : ToResult(await changes.DeleteAsync(id, reason, Actor, cancellationToken), id);
+        return errors.Any ? errors.ToProblem(AdminProblems.InvalidTitle) : ToResult(await changes.DeleteAsync(id, reason, Actor(request), cancellationToken), id);
     }
 
     public static async Task<IResult> ChangeStage(string id, HttpRequest request, RouteChangeService changes, CancellationToken cancellationToken)
@@ -79,7 +86,7 @@ internal static class AdminApi
                 return errors.ToProblem(AdminProblems.InvalidTitle);
             }
 
-            return ToResult(await changes.SetStageAsync(id, change.Stage, change.Weight, change.Reason, Actor, cancellationToken), id);
+            return ToResult(await changes.SetStageAsync(id, change.Stage, change.Weight, change.Reason, Actor(request), cancellationToken), id);
         }
     }
 
@@ -115,7 +122,7 @@ internal static class AdminApi
                 return errors.ToProblem(AdminProblems.InvalidTitle);
             }
 
-            var report = await handoffs.HandOffAsync(id, owner, reason, Actor, cancellationToken);
+            var report = await handoffs.HandOffAsync(id, owner, reason, Actor(request), cancellationToken);
             return report.Outcome switch
             {
                 Handoff.HandoffOutcome.Completed or Handoff.HandoffOutcome.Unchanged => TypedResults.Ok(new { handoff = report, table = table.Current.Snapshot }),
@@ -139,7 +146,7 @@ internal static class AdminApi
 
             var errors = new FieldErrors();
             var reason = AuditReason.ReadBody(document?.RootElement, errors);
-            return errors.Any ? errors.ToProblem(AdminProblems.InvalidTitle) : ToResult(await changes.RollbackAsync(id, reason, Actor, cancellationToken), id);
+            return errors.Any ? errors.ToProblem(AdminProblems.InvalidTitle) : ToResult(await changes.RollbackAsync(id, reason, Actor(request), cancellationToken), id);
         }
     }
 

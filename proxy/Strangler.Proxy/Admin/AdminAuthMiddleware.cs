@@ -14,6 +14,12 @@ internal sealed class AdminAuthMiddleware(RequestDelegate next, IOptions<AdminOp
 
     public async Task InvokeAsync(HttpContext context)
     {
+        if (context.Request.Path.StartsWithSegments(Dashboard.DashboardApi.PagePath) && HttpMethods.IsGet(context.Request.Method))
+        {
+            await next(context); // the dashboard page itself (static files); its data calls need the token
+            return;
+        }
+
         var header = context.Request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";
         var presented = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : "";

@@ -4,6 +4,7 @@ using Serilog;
 using Strangler.Hosting.ServiceDefaults;
 using Strangler.Proxy.Admin;
 using Strangler.Proxy.Cohorts;
+using Strangler.Proxy.Dashboard;
 using Strangler.Proxy.Forwarding;
 using Strangler.Proxy.Handoff;
 using Strangler.Proxy.Health;
@@ -47,7 +48,8 @@ public static class ProxyApp
             .AddProxyStats()
             .AddCanaryGuard()
             .AddShadowing()
-            .AddHandoff();
+            .AddHandoff()
+            .AddDashboard();
 
         var endpoints = new ProxyEndpoints();
         builder.Services.AddSingleton(endpoints);
@@ -81,6 +83,7 @@ public static class ProxyApp
         app.UseMiddleware<AdminAuthMiddleware>();
         app.UseRouting();
         app.MapAdminApi();
+        app.MapDashboard();
         return app;
     }
 

@@ -23,26 +23,41 @@ internal sealed class LatencyHistogram
     }
 
     /// <summary>The value below which <paramref name="quantile"/> of recorded latencies fall, in milliseconds.</summary>
-    public double Percentile(double quantile)
+    public double Percentile(double quantile) => Percentile(Snapshot(), quantile);
+
+    /// <summary>A copy of the bucket counts: two snapshots' difference is the histogram of what was recorded between them.</summary>
+    public long[] Snapshot()
     {
-        var total = Count;
+        var copy = new long[_counts.Length];
+        for (var i = 0; i < copy.Length; i++)
+        {
+            copy[i] = Interlocked.Read(ref _counts[i]);
+        }
+
+        return copy;
+    }
+
+    /// <summary>The percentile of a snapshot (or a difference of two), in milliseconds; 0 when it is empty.</summary>
+    public static double Percentile(long[] counts, double quantile)
+    {
+        var total = counts.Sum();
         if (total == 0)
         {
             return 0;
         }
 
-        var rank = (long)Math.Ceiling(quantile * total);
+        var rank = Math.Max(1, (long)Math.Ceiling(quantile * total));
         long seen = 0;
-        for (var i = 0; i < _counts.Length; i++)
+        for (var i = 0; i < counts.Length; i++)
         {
-            seen += Interlocked.Read(ref _counts[i]);
+            seen += counts[i];
             if (seen >= rank)
             {
                 return UpperBoundMicros(i) / 1000.0;
             }
         }
 
-        return UpperBoundMicros(_counts.Length - 1) / 1000.0;
+        return UpperBoundMicros(counts.Length - 1) / 1000.0;
     }
 
     private static int Index(ulong micros)

@@ -51,6 +51,7 @@ public static partial class DemoCommand
 
             using var proxyHttp = new HttpClient { BaseAddress = context.Layout.ProxyUrl, Timeout = TimeSpan.FromSeconds(30) };
             var load = new LoadGenerator(proxyHttp, new LoadOptions(rate));
+            output.Line($"watch it live: {new Uri(context.Layout.AdminUrl, "/dashboard/")} (sign in with the token in {context.Layout.TokenFile})");
             output.Line($"load: riders and drivers at {rate} requests/s through the proxy {context.Layout.ProxyUrl}");
             await load.SetupAsync(token);
             using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -124,6 +125,7 @@ public static partial class DemoCommand
             else
             {
                 output.Line($"the stack keeps running: proxy {context.Layout.ProxyUrl}, admin {context.Layout.AdminUrl} (try `strangler status`); Ctrl-C stops everything");
+                output.Line($"live dashboard: {new Uri(context.Layout.AdminUrl, "/dashboard/")} (sign in with the token in {context.Layout.TokenFile})");
                 output.Summary(summary);
                 try
                 {

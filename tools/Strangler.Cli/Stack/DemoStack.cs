@@ -158,7 +158,8 @@ public sealed class DemoStack : IAsyncDisposable
         Start(Components.Proxy, repo,
         [
             $"--Proxy:LegacyUrl={Layout.MonolithUrl}", $"--Proxy:Listen={Layout.ProxyUrl}", $"--Proxy:Admin:Listen={Layout.AdminUrl}",
-            $"--Proxy:Store:FilePath={Path.Combine(Layout.Data, "proxy", "routes.json")}", "--Proxy:Health:IntervalMilliseconds=1000", .. log,
+            $"--Proxy:Store:FilePath={Path.Combine(Layout.Data, "proxy", "routes.json")}", "--Proxy:Health:IntervalMilliseconds=1000",
+            $"--Proxy:Dashboard:PlaybookFolder={Layout.Playbooks}", .. log,
         ], Secrets(("Proxy__Admin__Token", Token), ("Proxy__Handoff__LegacyConnectionString", LegacyConnectionString)));
         foreach (var service in Components.ExtractedServices)
         {

@@ -19,6 +19,7 @@ public sealed class ProxyAdmin : IDisposable
     {
         _http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(120) };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _http.DefaultRequestHeaders.Add("X-Strangler-Actor", "cli"); // the audit says who changed the route
     }
 
     public Uri Address => _http.BaseAddress!;
