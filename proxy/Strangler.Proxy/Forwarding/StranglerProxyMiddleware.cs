@@ -156,7 +156,15 @@ internal sealed partial class StranglerProxyMiddleware
             context.Response.Body = clientBody;
         }
 
-        if (error != ForwarderError.None && !context.Response.HasStarted)
+        // The client went away (or sent a broken body): not the backend's failure. Counted as 499 (nginx's "client
+        // closed request"), never as a service error — a burst of disconnects must not eject a healthy service or
+        // roll its canary back — and nothing is written to a client that is gone.
+        var clientSide = IsClientSide(error);
+        if (clientSide && !context.Response.HasStarted)
+        {
+            context.Response.StatusCode = ClientClosedRequest; // for the log line; the client is gone
+        }
+        else if (error != ForwarderError.None && !context.Response.HasStarted)
         {
             context.Response.Headers[CorrelationId.HeaderName] = context.TraceIdentifier;
             var timedOut = error == ForwarderError.RequestTimedOut;
@@ -173,11 +181,11 @@ internal sealed partial class StranglerProxyMiddleware
             _readYourWrites.Remember(route!.Id, writer, position.ToString());
         }
 
-        var failed = error != ForwarderError.None || status >= 500;
+        var failed = !clientSide && (error != ForwarderError.None || status >= 500);
         var elapsed = Stopwatch.GetElapsedTime(started);
-        _stats.For(routeId, decision.Backend).Record(status, error != ForwarderError.None, elapsed);
+        _stats.For(routeId, decision.Backend).Record(clientSide ? ClientClosedRequest : status, error != ForwarderError.None && !clientSide, elapsed);
         Log(context, routeId, route, backend, elapsed);
-        if (decision.ServiceDestination is { } service)
+        if (decision.ServiceDestination is { } service && !clientSide)
         {
             var ejected = _health.ReportProxied(service, failed);
             _guard.Record(route!, failed, ejected);
@@ -191,6 +199,15 @@ internal sealed partial class StranglerProxyMiddleware
             }
         }
     }
+
+    /// <summary>Status recorded for a request whose client went away before its answer was complete.</summary>
+    internal const int ClientClosedRequest = 499;
+
+    /// <summary>Errors caused by the client (cancelled, disconnected, a broken request body), not by the backend.</summary>
+    internal static bool IsClientSide(ForwarderError error) => error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
+        or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient
+        or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseCanceled
+        or ForwarderError.UpgradeResponseClient;
 
     private async Task RefuseHeldAsync(HttpContext context, CompiledRoute route, long started)
     {

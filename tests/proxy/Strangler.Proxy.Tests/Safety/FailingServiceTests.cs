@@ -56,4 +56,42 @@ public sealed class FailingServiceTests(StranglerStack stack) : IClassFixture<St
         Assert.Equal("legacy", await BackendAsync());
         await stack.Proxy.Admin.DeleteAsync("/admin/routes/probation");
     }
+
+    [Fact]
+    public async Task ClientsGivingUp_AreNotTheServicesFailures_NoEjectionNoRollback()
+    {
+        // A burst of clients disconnecting while the service works on their requests (users closing the app, a load
+        // generator stopping) once counted as service failures: five in a row ejected a healthy service and rolled
+        // its canary back.
+        await using var slow = await FakeService.StartAsync(stack.LegacyAddress);
+        slow.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await stack.Proxy.PutRouteAsync("abandoned", new { path = "/api/trips/{**rest}", destinations = new[] { slow.Address.ToString() } });
+        await stack.Proxy.SetStageAsync("abandoned", "canary", 100);
+
+        for (var i = 0; i < 12; i++)
+        {
+            var reached = slow.Requests;
+            using var giveUp = new CancellationTokenSource();
+            var request = stack.Proxy.Public.GetAsync("/api/trips?pageSize=1", giveUp.Token);
+            await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref slow.Requests) > reached), "the request to reach the service");
+            await giveUp.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+        }
+
+        await Eventually.TrueAsync(async () =>
+            (await stack.Proxy.RouteStatsAsync("abandoned")).GetProperty("backends").TryGetProperty("service", out var s) && s.GetProperty("requests").GetInt64() == 12,
+            "the proxy to record the 12 abandoned requests");
+        slow.Gate.TrySetResult();
+
+        var stats = await stack.Proxy.RouteStatsAsync("abandoned");
+        var service = stats.GetProperty("backends").GetProperty("service");
+        Assert.Equal(12, service.GetProperty("status").GetProperty("4xx").GetInt64()); // 499: client closed request
+        Assert.Equal(0, service.GetProperty("status").GetProperty("5xx").GetInt64());
+        Assert.Equal(0, service.GetProperty("transportErrors").GetInt64());
+        Assert.Equal(0, stats.GetProperty("autoRollbacks").GetInt64());
+        Assert.Equal("canary", await StageAsync("abandoned"));
+        Assert.True((await stack.Proxy.GetJsonAsync("/admin/stats")).GetProperty("health").GetProperty(slow.Address.ToString().TrimEnd('/')).GetBoolean());
+        using var served = await stack.Proxy.Public.GetAsync("/api/trips?pageSize=1");
+        Assert.Equal("service", served.Headers.GetValues("X-Strangler-Backend").Single());
+    }
 }
