@@ -82,6 +82,7 @@ internal static class ConnectorCommands
         var engine = new CdcEngine(options, sink, logger);
         using var statsStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var stats = ReportAsync(engine, options, statsSeconds, logger, statsStop.Token);
+        await using var health = await HealthEndpoint.StartAsync(section.GetValue("HealthListen", "")!, engine, cancellationToken);
         try
         {
             await engine.RunAsync(cancellationToken);

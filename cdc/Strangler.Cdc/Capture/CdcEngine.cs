@@ -47,6 +47,9 @@ public sealed partial class CdcEngine(CdcOptions options, IChangeSink sink, ILog
     /// <summary>Transactions not captured because our reverse sync applied them (replication origin, see <see cref="CdcOptions.SkipOriginPrefix"/>).</summary>
     public long OriginTransactionsSkipped => Interlocked.Read(ref _originSkipped);
 
+    /// <summary>Whether this instance is the slot's active connector, a standby waiting to take over, or stopped.</summary>
+    public CdcRole Role { get; private set; } = CdcRole.Stopped;
+
     /// <summary>Completed when the snapshot (if any) is done and streaming has started.</summary>
     public TaskCompletionSource Streaming { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -71,6 +74,49 @@ public sealed partial class CdcEngine(CdcOptions options, IChangeSink sink, ILog
         {
             Options = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=3 -c bytea_output=hex -c IntervalStyle=iso_8601",
         }.ConnectionString;
+        if (!options.LeaderElection)
+        {
+            Role = CdcRole.Active;
+            await RunActiveAsync(connectionString, cancellationToken);
+            return;
+        }
+
+        if (options.StandbyRetryMilliseconds < 1)
+        {
+            throw new CdcConfigurationException("Cdc:StandbyRetryMilliseconds must be at least 1.");
+        }
+
+        var retry = TimeSpan.FromMilliseconds(options.StandbyRetryMilliseconds);
+        while (true)
+        {
+            await using var leadership = new SlotLeadership(options.ConnectionString, options.Slot, retry, logger, _time);
+            Role = CdcRole.Standby;
+            await leadership.AcquireAsync(cancellationToken);
+            Role = CdcRole.Active;
+            using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var watch = leadership.WatchAsync(lost.Token);
+            _ = watch.ContinueWith(t => { if (t.IsCompletedSuccessfully) { lost.Cancel(); } }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            try
+            {
+                await RunActiveAsync(connectionString, lost.Token);
+                return;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Stopped streaming slot {Slot} (its lock could not be vouched for): waiting to be the active instance again", options.Slot);
+            }
+            finally
+            {
+                Role = CdcRole.Stopped;
+                await lost.CancelAsync();
+                await watch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>Everything the active instance does: checks, publication, slot, snapshot, then streaming until cancelled.</summary>
+    private async Task RunActiveAsync(string connectionString, CancellationToken cancellationToken)
+    {
         await using var sql = new NpgsqlConnection(connectionString);
         await sql.OpenAsync(cancellationToken);
         await ReplicationSetup.CheckWalLevelAsync(sql, cancellationToken);

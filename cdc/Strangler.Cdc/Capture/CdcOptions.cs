@@ -41,7 +41,6 @@ public sealed class CdcOptions
     /// <summary>Heartbeat period on quiet tables (advances the slot), milliseconds; 0 disables.</summary>
     public int HeartbeatIntervalMilliseconds { get; set; } = 10_000;
 
-    /// <summary>Largest number of events handed to the sink at once.</summary>
     /// <summary>
     /// Transactions applied under a PostgreSQL replication origin whose name starts with this prefix are not captured:
     /// they are our own reverse sync writing a service's changes back into legacy, and capturing them would loop
@@ -66,6 +65,16 @@ public sealed class CdcOptions
 
     /// <summary>Topic of dead-lettered changes; empty means <c>{TopicPrefix}.dlq</c>.</summary>
     public string DeadLetterTopic { get; set; } = "";
+
+    /// <summary>
+    /// One active instance per slot: instances take a PostgreSQL advisory lock named after the slot before touching
+    /// it; the others wait as standbys and take over when the active one stops (<see cref="SlotLeadership"/>). Off:
+    /// a second instance on an active slot fails with one line instead of waiting.
+    /// </summary>
+    public bool LeaderElection { get; set; } = true;
+
+    /// <summary>How often a standby tries to take over, and the active instance checks its lock's connection, milliseconds.</summary>
+    public int StandbyRetryMilliseconds { get; set; } = 2_000;
 
     /// <summary>Longest wait before restarting from the slot after a failed delivery, milliseconds (backoff doubles up to it).</summary>
     public int MaxRetryBackoffMilliseconds { get; set; } = 30_000;

@@ -39,6 +39,10 @@ internal static class AdminApi
         admin.MapGet("/audit", ReadAudit);
         app.MapGet("/metrics", WriteMetrics);
         app.MapGet("/healthz", () => TypedResults.Ok("Healthy"));
+        // Ready while the stored route table is usable; while it is not, the proxy serves its last good table but says so.
+        app.MapGet("/readyz", (RouteChangeService changes) => changes.LastStoreProblem is { } problem
+            ? Results.Problem($"The route store cannot be used since {problem.At:O}: {problem.Error}", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not Ready")
+            : Results.Ok("Ready"));
         return app;
     }
 

@@ -14,9 +14,12 @@ internal sealed class AdminAuthMiddleware(RequestDelegate next, IOptions<AdminOp
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.Path.StartsWithSegments(Dashboard.DashboardApi.PagePath) && HttpMethods.IsGet(context.Request.Method))
+        if (HttpMethods.IsGet(context.Request.Method)
+            && (context.Request.Path.StartsWithSegments(Dashboard.DashboardApi.PagePath) || context.Request.Path == "/healthz" || context.Request.Path == "/readyz"))
         {
-            await next(context); // the dashboard page itself (static files); its data calls need the token
+            // The dashboard page itself (static files; its data calls need the token) and the probes Kubernetes and load
+            // balancers send without credentials (they say only "alive" / "ready").
+            await next(context);
             return;
         }
 

@@ -47,16 +47,23 @@ public sealed class CdcHarness : IAsyncDisposable
 
     public static string Text(byte[]? bytes) => bytes is null ? "null" : Encoding.UTF8.GetString(bytes);
 
-    /// <summary>Starts the engine and waits until it streams (the snapshot, if any, is delivered).</summary>
-    public async Task StartAsync()
+    /// <summary>Starts the engine without waiting for it to stream (a standby waits for another instance's slot).</summary>
+    public void Begin()
     {
         _engine = new CdcEngine(Options, new RecordingSink(this), NullLogger.Instance);
         _run = Task.Run(() => _engine.RunAsync(_stop.Token));
+    }
+
+    /// <summary>Starts the engine and waits until it streams (the snapshot, if any, is delivered).</summary>
+    public async Task StartAsync()
+    {
+        Begin();
         // Deadlines everywhere: a stuck engine fails its test instead of hanging the run.
-        await Task.WhenAny(_engine.Streaming.Task, _run).Unwrap().WaitAsync(TimeSpan.FromMinutes(2));
-        if (_run.IsCompleted)
+        var run = _run!;
+        await Task.WhenAny(_engine!.Streaming.Task, run).Unwrap().WaitAsync(TimeSpan.FromMinutes(2));
+        if (run.IsCompleted)
         {
-            await _run; // surfaces a configuration error
+            await run; // surfaces a configuration error
         }
     }
 

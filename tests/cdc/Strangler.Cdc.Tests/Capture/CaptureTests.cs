@@ -167,17 +167,48 @@ public sealed class CaptureTests(PostgresDatabase database) : IClassFixture<Post
     }
 
     [Fact]
-    public async Task SlotActiveInAnotherConnector_FailsWithOneClearLine()
+    public async Task SlotActiveInAnotherConnector_WithoutLeaderElection_FailsWithOneClearLine()
     {
         await using var first = new CdcHarness(database.ConnectionString, "busy", "public.busy");
         await first.ExecuteAsync("CREATE TABLE busy (id int PRIMARY KEY)");
         await first.StartAsync();
         await Eventually.TrueAsync(() => CdcHarness.SlotActiveAsync(database.ConnectionString, "slot_busy"), "the first connector to hold the slot");
         var second = new CdcHarness(database.ConnectionString, "busy", "public.busy");
+        second.Options.LeaderElection = false;
 
         var error = await Assert.ThrowsAsync<CdcConfigurationException>(second.StartAsync);
 
         Assert.Contains("is in use by another process", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SecondInstance_WaitsAsStandby_ThenTakesOverWhenTheActiveOneStops_NothingLost()
+    {
+        var first = new CdcHarness(database.ConnectionString, "pair", "public.pair");
+        await first.ExecuteAsync("CREATE TABLE pair (id int PRIMARY KEY)");
+        first.Options.StandbyRetryMilliseconds = 100;
+        await first.StartAsync();
+        var second = new CdcHarness(database.ConnectionString, "pair", "public.pair");
+        second.Options.StandbyRetryMilliseconds = 100;
+        second.Begin();
+        await Eventually.TrueAsync(() => Task.FromResult(second.Engine!.Role == CdcRole.Standby), "the second instance to wait as a standby");
+
+        await first.ExecuteAsync("INSERT INTO pair SELECT generate_series(1, 50)");
+        await first.WaitForAsync(r => r.Count(x => x.Value is not null) == 50, "the active instance to stream rows 1-50");
+        Assert.Equal(CdcRole.Standby, second.Engine!.Role);
+        Assert.Empty(second.DataRecords); // a standby never streams
+
+        await first.StopAsync();
+        await first.ExecuteAsync("INSERT INTO pair SELECT generate_series(51, 100)");
+        await Eventually.TrueAsync(() => Task.FromResult(second.Engine!.Role == CdcRole.Active), "the standby to take over");
+        await second.WaitForAsync(r => r.Where(x => x.Value is not null).Select(Id).Distinct().Count(i => i > 50) == 50, "rows 51-100 through the new active instance");
+        var all = first.DataRecords.Concat(second.DataRecords).Where(r => r.Value is not null).Select(Id).ToHashSet();
+        Assert.Equal(Enumerable.Range(1, 100).ToHashSet(), all);
+        await second.DisposeAsync(); // stops it and drops the slot
+        await first.DisposeAsync();
+
+        static int Id(Strangler.Cdc.Events.ChangeRecord r) =>
+            System.Text.Json.JsonDocument.Parse(r.Value!).RootElement.GetProperty("payload").GetProperty("after").GetProperty("id").GetInt32();
     }
 
     private sealed class StallAfterFirstBatch : Strangler.Cdc.Delivery.IChangeSink

@@ -119,6 +119,35 @@ public sealed class ConnectorTests(PostgresDatabase database) : IClassFixture<Po
         await ExecuteAsync("SELECT pg_drop_replication_slot('storm')");
     }
 
+    [Fact]
+    public async Task TwoConnectorProcessesOnOneSlot_OneStreams_TheOtherTakesOverWhenItIsKilled()
+    {
+        await ExecuteAsync("CREATE TABLE duo (id int PRIMARY KEY, counter int NOT NULL DEFAULT 0)");
+        string[] args = [.. Args("duo", "duo").Where(a => !a.StartsWith("--Log:", StringComparison.Ordinal)), "--Log:MinimumLevel=Information", "--Cdc:StandbyRetryMilliseconds=200"];
+        using var first = AppProcess.Start("Strangler.Cdc.Connector.dll", args);
+        await Eventually.TrueAsync(() => Task.FromResult(first.Errors.Any(l => l.Contains("active instance for slot duo", StringComparison.Ordinal))), "the first connector to become active", 60_000);
+        using var second = AppProcess.Start("Strangler.Cdc.Connector.dll", args);
+        await Eventually.TrueAsync(() => Task.FromResult(second.Errors.Any(l => l.Contains("Standby", StringComparison.Ordinal))), "the second connector to wait as a standby", 60_000);
+
+        await ExecuteAsync("INSERT INTO duo (id) SELECT generate_series(1, 200)");
+        await Eventually.TrueAsync(() => Task.FromResult(Ids(first.Lines).Count == 200), "rows 1-200 from the active connector");
+        Assert.Empty(Ids(second.Lines)); // two processes, one slot: only one streams
+        await first.KillHardAsync();
+
+        await ExecuteAsync("INSERT INTO duo (id) SELECT generate_series(201, 400)");
+        await Eventually.TrueAsync(() => Task.FromResult(Ids(second.Lines).Count(i => i > 200) == 200), "rows 201-400 from the connector that took over", 60_000);
+        Assert.Contains(second.Errors, l => l.Contains("Took over slot duo", StringComparison.Ordinal));
+        Assert.Equal(Enumerable.Range(1, 400).ToHashSet(), Ids(CompleteLines(first)).Concat(Ids(second.Lines)).ToHashSet());
+        await second.KillHardAsync();
+        await Eventually.TrueAsync(async () => !await Strangler.Cdc.Tests.CdcHarness.SlotActiveAsync(database.ConnectionString, "duo"), "the slot to be released");
+        await ExecuteAsync("SELECT pg_drop_replication_slot('duo')");
+
+        static HashSet<int> Ids(IEnumerable<string> lines) => lines.Where(IsJson)
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("value"))
+            .Where(v => v.ValueKind == JsonValueKind.Object && v.TryGetProperty("after", out var a) && a.ValueKind == JsonValueKind.Object)
+            .Select(v => v.GetProperty("after").GetProperty("id").GetInt32()).ToHashSet();
+    }
+
     private static bool CaughtUp(IEnumerable<string> lines, Dictionary<int, int> stored)
     {
         var latest = new Dictionary<int, int>();
