@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using RideShare.Contracts.Client;
 using RideShare.Trips.Gateway;
@@ -38,11 +39,31 @@ public sealed class TripRecovery(
             .Where(r => r.State == TripRequestStates.Reserving && r.UpdatedAt < before).OrderBy(r => r.UpdatedAt).Take(100).ToListAsync(cancellationToken);
         foreach (var request in stuck)
         {
+            // Claim the request first, in a transaction that keeps its row locked until it is gone: a request still
+            // running (its final save holds the row) is skipped, and one that reaches its final save after this claim
+            // finds its row gone and creates nothing (503, retry). Releasing before claiming once let a slow request
+            // commit its trip after recovery had freed its driver.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await using (var claim = db.Database.GetDbConnection().CreateCommand())
+            {
+                claim.Transaction = transaction.GetDbTransaction();
+                claim.CommandText = "SELECT 1 FROM trip_requests WHERE idempotency_key = @key AND state = 'reserving' FOR UPDATE SKIP LOCKED";
+                var key = claim.CreateParameter();
+                key.ParameterName = "key";
+                key.Value = request.IdempotencyKey;
+                claim.Parameters.Add(key);
+                if (await claim.ExecuteScalarAsync(cancellationToken) is null)
+                {
+                    continue; // being finished by its request right now, or already done
+                }
+            }
+
             var released = await gateway.ReleaseAsync(request.ReservationKey, cancellationToken);
             if (released.Ok || released.RefusedStatus == StatusCodes.Status409Conflict)
             {
                 // 409: completed — impossible without a trip; the reservation is not ours to hold any more either way.
                 await db.Requests.Where(r => r.IdempotencyKey == request.IdempotencyKey && r.State == TripRequestStates.Reserving).ExecuteDeleteAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
                 logger.LogWarning("Recovery: trip request {Key} had reserved no trip; its reservation {Reservation} was released", request.IdempotencyKey, request.ReservationKey);
                 resolved++;
             }

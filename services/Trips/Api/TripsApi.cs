@@ -149,6 +149,15 @@ public static class TripsApi
         {
             await db.SaveChangesAsync(CancellationToken.None); // the trip and its request's answer together
         }
+        catch (DbUpdateConcurrencyException)
+        {
+            // This request outlived Services:RecoveryAfterSeconds (a slow owner, a stalled database): recovery took it for
+            // abandoned, released its driver and forgot it. Nothing was created; the same key can be sent again.
+            http.HttpContext.Response.Headers.RetryAfter = "1";
+            return TypedResults.Problem(
+                $"The trip request took longer than Services:RecoveryAfterSeconds and its driver was released; nothing was created. Retry with the same {IdempotencyHeader}.",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable");
+        }
         catch (DbUpdateException e) when (IsUniqueViolation(e, "trips_one_active_per_passenger"))
         {
             db.ChangeTracker.Clear();

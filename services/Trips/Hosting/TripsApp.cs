@@ -73,6 +73,8 @@ public static class TripsApp
             .ValidateDataAnnotations()
             .Validate(o => Uri.TryCreate(o.Gateway, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",
                 "Services:Gateway must be an absolute http(s) URL: the proxy's address, through which drivers and passengers are reached.")
+            .Validate(o => o.RecoveryAfterSeconds > o.TimeoutSeconds,
+                "Services:RecoveryAfterSeconds must be longer than Services:TimeoutSeconds: recovery would otherwise release the driver of a request still waiting on the owner.")
             .ValidateOnStart();
         builder.Services.AddHttpClient<GatewayClient>((services, http) =>
         {

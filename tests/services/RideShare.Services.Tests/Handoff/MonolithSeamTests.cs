@@ -129,6 +129,9 @@ public sealed class SingleWriterViolationTests(MonolithWithoutSeamStack stack) :
         var (lat, lng) = NewRegion();
         var driver = await stack.Api.CreateAvailableDriverAsync(lat, lng);
         await stack.AvailableInLegacyAsync(driver);
+        // Every reverse-sync round done: a round still rewriting the driver's legacy row holds its lock, and the
+        // monolith's nearest-driver search skips locked rows (409 "no driver available", seen once in CI).
+        await SyncedStack.ReverseSettledAsync(stack.Drivers);
         var passenger = await stack.Api.CreatePassengerAsync();
 
         await ReadAsync(await stack.Api.RequestTripAsync(passenger, lat, lng), HttpStatusCode.Created); // assigns in legacy's own transaction

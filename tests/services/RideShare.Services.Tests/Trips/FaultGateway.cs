@@ -22,6 +22,9 @@ public enum Fault
     /// <summary>Forward, let the owner act, then never answer: the caller times out although the call took effect.</summary>
     HangAfter,
 
+    /// <summary>Forward, let the owner act, then hold the answer until <see cref="FaultGateway.ReleaseHeld"/>: a slow answer.</summary>
+    HoldAfter,
+
     /// <summary>Forward, let the owner act, then answer 502: the call took effect, the caller hears a failure.</summary>
     FailAfter,
 }
@@ -70,6 +73,11 @@ public sealed class FaultGateway : IAsyncDisposable
     /// </summary>
     public void Inject(string method, string pathPattern, Fault fault, int? times = null, int skip = 0) =>
         _rules[$"{method} {pathPattern}"] = (method, new Regex(pathPattern), fault, times ?? int.MaxValue, skip);
+
+    private TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets every answer held by <see cref="Fault.HoldAfter"/> go (and holds the next ones again).</summary>
+    public void ReleaseHeld() => Interlocked.Exchange(ref _held, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     public void Clear()
     {
@@ -124,14 +132,19 @@ public sealed class FaultGateway : IAsyncDisposable
 
         using var response = await _forward.SendAsync(forward);
         var content = await response.Content.ReadAsByteArrayAsync();
-        if (fault is Fault.HangAfter or Fault.FailAfter)
+        if (fault is Fault.HangAfter or Fault.FailAfter or Fault.HoldAfter)
         {
             if (Forwarded.TryDequeue(out var signal))
             {
                 signal.TrySetResult();
             }
 
-            if (fault == Fault.HangAfter)
+            if (fault == Fault.HoldAfter)
+            {
+                await _held.Task.WaitAsync(context.RequestAborted);
+                fault = null; // then answer as the owner did
+            }
+            else if (fault == Fault.HangAfter)
             {
                 await HangAsync(context);
             }
@@ -140,7 +153,10 @@ public sealed class FaultGateway : IAsyncDisposable
                 context.Response.StatusCode = StatusCodes.Status502BadGateway;
             }
 
-            return;
+            if (fault is not null)
+            {
+                return;
+            }
         }
 
         context.Response.StatusCode = (int)response.StatusCode;

@@ -6,6 +6,7 @@ public sealed class TripsCliTests(PostgresDatabase database) : IClassFixture<Pos
     [Theory]
     [InlineData("--Services:Gateway=not-a-url", "Services:Gateway")]
     [InlineData("--Services:TimeoutSeconds=0", "TimeoutSeconds")]
+    [InlineData("--Services:RecoveryAfterSeconds=3", "RecoveryAfterSeconds")] // not longer than the 5 s owner timeout
     public async Task BadGatewaySettings_StopTheStartWithOneLine(string setting, string named)
     {
         using var process = AppProcess.Start(

@@ -16,7 +16,7 @@ public sealed class TripsProcessTarget : TripsServiceTarget
 
     public FaultGateway Faults { get; private set; } = null!;
 
-    protected override IEnumerable<string> TripsArgs => ["--Services:TimeoutSeconds=30", "--Services:RecoveryIntervalSeconds=1", "--Services:RecoveryAfterSeconds=1"];
+    protected override IEnumerable<string> TripsArgs => ["--Services:TimeoutSeconds=10", "--Services:RecoveryIntervalSeconds=1", "--Services:RecoveryAfterSeconds=11"];
 
     protected override async Task<Uri> GatewayAsync(Uri proxy)
     {

@@ -10,11 +10,14 @@ using static Strangler.Testing.RideShareClient;
 namespace RideShare.Services.Tests.Trips;
 
 /// <summary>The Trips service behind the proxy, reaching drivers and passengers through a <see cref="FaultGateway"/>.</summary>
-public sealed class FaultyTripsTarget : TripsServiceTarget
+public class FaultyTripsTarget : TripsServiceTarget
 {
     public FaultGateway Faults { get; private set; } = null!;
 
-    protected override IEnumerable<string> TripsArgs => ["--Services:TimeoutSeconds=1", "--Services:RecoveryIntervalSeconds=3600"];
+    /// <summary>How long the Trips service waits for the owner (short: the hang tests wait it out).</summary>
+    protected virtual int TimeoutSeconds => 1;
+
+    protected override IEnumerable<string> TripsArgs => [$"--Services:TimeoutSeconds={TimeoutSeconds}", "--Services:RecoveryIntervalSeconds=3600"];
 
     protected override async Task<Uri> GatewayAsync(Uri proxy)
     {
@@ -277,5 +280,110 @@ public sealed class TripsFaultTests(FaultyTripsTarget target) : IClassFixture<Fa
         Assert.Equal(1, await ScalarAsync($"SELECT count(*) FROM trips WHERE id = {tripId} AND status = 'in_progress'"));
         var direct = await new HttpClient { BaseAddress = target.MonolithAddress }.GetAsync($"/api/trips/{tripId}");
         Assert.Equal(HttpStatusCode.NotFound, direct.StatusCode);
+    }
+}
+
+/// <summary>The same, waiting up to 10 s for the owner: room for a slow answer that still arrives.</summary>
+public sealed class SlowOwnerTripsTarget : FaultyTripsTarget
+{
+    protected override int TimeoutSeconds => 10;
+}
+
+/// <summary>
+/// Recovery racing a request that is still running (a slow owner answer, a stalled store): never a trip whose driver
+/// recovery released. Seen in CI as a 500 on a retry; the old recovery released the reservation before it knew the
+/// request was abandoned, so a slow request could also commit its trip after its driver was freed.
+/// </summary>
+public sealed class TripsRecoveryRaceTests(SlowOwnerTripsTarget target) : IClassFixture<SlowOwnerTripsTarget>
+{
+    private const string Reserve = "^/api/drivers/reservations/[^/]+$";
+
+    private Task<HttpResponseMessage> RequestAsync(long passengerId, decimal lat, decimal lng, string key)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, "/api/trips") { Content = JsonContent.Create(TripBody(passengerId, lat, lng)) };
+        message.Headers.Add("Idempotency-Key", key);
+        return target.Client.SendAsync(message);
+    }
+
+    private async Task<string> DriverStatusAsync(long id) => (await target.Api.GetAsync($"/api/drivers/{id}")).GetProperty("status").GetString()!;
+
+    private async Task<long> TripsOfAsync(long passengerId)
+    {
+        await using var connection = new NpgsqlConnection(target.TripsConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM trips WHERE passenger_id = {passengerId}", connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task RecoveredDuringASlowReserve_TheRequestCreatesNothing_503_AndTheRetrySucceeds()
+    {
+        target.Faults.Clear();
+        var (lat, lng) = NewRegion();
+        var driverId = await target.Api.CreateAvailableDriverAsync(lat, lng);
+        var passengerId = await target.Api.CreatePassengerAsync();
+        var key = $"slow-{Guid.NewGuid():N}";
+        target.Faults.Inject("PUT", Reserve, Fault.HoldAfter, times: 1);
+        var reserved = target.Faults.NextForwardedAsync();
+        var request = RequestAsync(passengerId, lat, lng, key);
+        await reserved.WaitAsync(TimeSpan.FromSeconds(30)); // the owner holds the driver; its answer is held back
+
+        Assert.Equal(1, await target.RecoverAsync()); // taken for abandoned: its driver released, the request forgotten
+        Assert.Equal("available", await DriverStatusAsync(driverId));
+        target.Faults.ReleaseHeld();
+
+        var answer = await request;
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+        Assert.Equal("1", answer.Headers.RetryAfter?.ToString());
+        Assert.Equal(0, await TripsOfAsync(passengerId));
+        Assert.Equal("available", await DriverStatusAsync(driverId));
+
+        var retried = await ReadAsync(await RequestAsync(passengerId, lat, lng, key), HttpStatusCode.Created);
+        Assert.Equal(driverId, retried.GetProperty("driverId").GetInt64());
+        Assert.Equal("on_trip", await DriverStatusAsync(driverId));
+    }
+
+    [Fact]
+    public async Task RecoveryWhileTheRequestSavesItsTrip_NeverLeavesATripWithoutItsDriver()
+    {
+        target.Faults.Clear();
+        var (lat, lng) = NewRegion();
+        var driverId = await target.Api.CreateAvailableDriverAsync(lat, lng);
+        var passengerId = await target.Api.CreatePassengerAsync();
+        await using var stall = new NpgsqlConnection(target.TripsConnectionString);
+        await stall.OpenAsync();
+        await using var transaction = await stall.BeginTransactionAsync();
+        await using (var share = new NpgsqlCommand("LOCK TABLE trips IN SHARE MODE", stall, transaction)) // the trip insert waits; reads go on
+        {
+            await share.ExecuteNonQueryAsync();
+        }
+
+        var request = RequestAsync(passengerId, lat, lng, $"saving-{Guid.NewGuid():N}");
+        await Strangler.Testing.Eventually.TrueAsync(async () =>
+        {
+            await using var connection = new NpgsqlConnection(target.TripsConnectionString);
+            await connection.OpenAsync();
+            await using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'trips' AND NOT l.granted", connection);
+            return Convert.ToInt64(await waiting.ExecuteScalarAsync()) > 0;
+        }, "the request's final save to wait on the stalled table");
+
+        var recovered = await target.RecoverAsync().WaitAsync(TimeSpan.FromSeconds(20)); // never waits on the request's row
+        await transaction.RollbackAsync();
+        var answer = await request;
+
+        // Whichever got the request's row first, the two stores agree.
+        if (answer.StatusCode == HttpStatusCode.Created)
+        {
+            Assert.Equal(0, recovered);
+            Assert.Equal(1, await TripsOfAsync(passengerId));
+            Assert.Equal("on_trip", await DriverStatusAsync(driverId));
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+            Assert.Equal(1, recovered);
+            Assert.Equal(0, await TripsOfAsync(passengerId));
+            Assert.Equal("available", await DriverStatusAsync(driverId));
+        }
     }
 }
