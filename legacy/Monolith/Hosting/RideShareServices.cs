@@ -43,6 +43,8 @@ public static class RideShareServices
             .ValidateDataAnnotations()
             .Validate(o => Uri.TryCreate(o.Gateway, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",
                 "Drivers:Gateway must be an absolute http(s) URL: the proxy's address.")
+            .Validate(o => o.RecoveryAfterSeconds > o.TimeoutSeconds,
+                "Drivers:RecoveryAfterSeconds must be longer than Drivers:TimeoutSeconds: recovery would otherwise release the driver of a trip request still waiting on the owner.")
             .ValidateOnStart();
         builder.Services.AddHttpClient<RideShare.Contracts.Client.GatewayClient>((services, http) =>
         {

@@ -59,9 +59,19 @@ internal static class GatewayTrips
             await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
             try
             {
+                // Claim the logged key first (its row stays locked until commit): if recovery already took this request for
+                // abandoned — it claims the same row before releasing the driver — nothing is created.
+                if (await db.Database.ExecuteSqlAsync($"DELETE FROM trip_reservation_requests WHERE reservation_key = {key}", CancellationToken.None) == 0)
+                {
+                    await transaction.RollbackAsync(CancellationToken.None);
+                    response.Headers.RetryAfter = "1";
+                    return TypedResults.Problem(
+                        "The trip request took longer than Drivers:RecoveryAfterSeconds and its driver was released; nothing was created. Retry.",
+                        statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable");
+                }
+
                 db.Trips.Add(trip);
                 await db.SaveChangesAsync(CancellationToken.None);
-                await db.Database.ExecuteSqlAsync($"DELETE FROM trip_reservation_requests WHERE reservation_key = {key}", CancellationToken.None);
                 await transaction.CommitAsync(CancellationToken.None);
                 break;
             }
@@ -210,16 +220,17 @@ internal static class GatewayTrips
 /// <c>Drivers:Access=Gateway</c>): a logged key older than <c>Drivers:RecoveryAfterSeconds</c> has no trip (the trip
 /// and the log's removal commit together), so it is released and forgotten.
 /// </summary>
-internal sealed class GatewayTripRecovery(NpgsqlDataSource dataSource, GatewayClient gateway, Microsoft.Extensions.Options.IOptions<DriverAccessOptions> options,
+public sealed class GatewayTripRecovery(NpgsqlDataSource dataSource, GatewayClient gateway, Microsoft.Extensions.Options.IOptions<DriverAccessOptions> options,
     ILogger<GatewayTripRecovery> logger) : BackgroundService
 {
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>One pass; <paramref name="minimumAge"/> overrides how old a logged key must be (tests resolve at once).</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken, TimeSpan? minimumAge = null)
     {
         var keys = new List<string>();
         await using (var select = dataSource.CreateCommand(
             "SELECT reservation_key FROM trip_reservation_requests WHERE created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT 100"))
         {
-            select.Parameters.Add(new NpgsqlParameter { Value = (double)options.Value.RecoveryAfterSeconds });
+            select.Parameters.Add(new NpgsqlParameter { Value = (minimumAge ?? TimeSpan.FromSeconds(options.Value.RecoveryAfterSeconds)).TotalSeconds });
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -230,12 +241,27 @@ internal sealed class GatewayTripRecovery(NpgsqlDataSource dataSource, GatewayCl
         var resolved = 0;
         foreach (var key in keys)
         {
+            // Claim the key before releasing its driver, and keep it locked until it is gone: a request storing its trip
+            // right now holds the row (skipped here), and one that gets there after this claim finds it gone and stores
+            // nothing. Releasing first once let a slow request store its trip after its driver was freed.
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var claim = new NpgsqlCommand("SELECT 1 FROM trip_reservation_requests WHERE reservation_key = $1 FOR UPDATE SKIP LOCKED", connection, transaction))
+            {
+                claim.Parameters.Add(new NpgsqlParameter { Value = key });
+                if (await claim.ExecuteScalarAsync(cancellationToken) is null)
+                {
+                    continue;
+                }
+            }
+
             var released = await gateway.ReleaseAsync(key, cancellationToken);
             if (released.Ok || released.RefusedStatus == StatusCodes.Status409Conflict)
             {
-                await using var delete = dataSource.CreateCommand("DELETE FROM trip_reservation_requests WHERE reservation_key = $1");
+                await using var delete = new NpgsqlCommand("DELETE FROM trip_reservation_requests WHERE reservation_key = $1", connection, transaction);
                 delete.Parameters.Add(new NpgsqlParameter { Value = key });
                 await delete.ExecuteNonQueryAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
                 logger.LogWarning("Recovery: reservation {Key} had no trip; released", key);
                 resolved++;
             }

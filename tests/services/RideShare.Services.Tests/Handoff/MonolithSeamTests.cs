@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Strangler.Testing;
 using RideShare.Services.Tests.Contract;
 using RideShare.Services.Tests.Sync;
 using static Strangler.Testing.RideShareClient;
@@ -111,6 +114,38 @@ public sealed class MonolithSeamTests(MonolithSeamStack stack) : IClassFixture<M
 
         var assigned = await ReadAsync(await second, HttpStatusCode.Created);
         Assert.Equal(driver, assigned.GetProperty("driverId").GetInt64());
+    }
+}
+
+/// <summary>The monolith's recovery (Gateway access) never releases the driver of a trip request that is being stored.</summary>
+public sealed class MonolithRecoveryClaimTests(MonolithSeamStack stack) : IClassFixture<MonolithSeamStack>
+{
+    [Fact]
+    public async Task AKeyHeldByARequestStoringItsTrip_IsSkipped_ThenReleasedOnceFree()
+    {
+        // A logged reservation key whose row a request holds (it claims the row in the transaction that stores its
+        // trip): recovery must not release that driver. Recovery used to release first and delete second.
+        var recovery = stack.Monolith.Services.GetServices<IHostedService>().OfType<RideShare.Monolith.Trips.GatewayTripRecovery>().Single();
+        var key = $"monolith-trip-claimed-{Guid.NewGuid():N}";
+        await Sql.ExecuteAsync(stack.LegacyConnectionString, $"INSERT INTO trip_reservation_requests (reservation_key) VALUES ('{key}')");
+        await using (var holder = new Npgsql.NpgsqlConnection(stack.LegacyConnectionString))
+        {
+            await holder.OpenAsync();
+            await using var transaction = await holder.BeginTransactionAsync();
+            await using (var hold = new Npgsql.NpgsqlCommand($"SELECT 1 FROM trip_reservation_requests WHERE reservation_key = '{key}' FOR UPDATE", holder, transaction))
+            {
+                await hold.ExecuteScalarAsync();
+            }
+
+            var skipped = await recovery.RunOnceAsync(CancellationToken.None, TimeSpan.Zero).WaitAsync(TimeSpan.FromSeconds(20)); // never waits on it
+            Assert.Equal(0, skipped);
+            var untouched = await stack.Public.GetAsync($"/api/drivers/reservations/{key}");
+            Assert.Equal(HttpStatusCode.NotFound, untouched.StatusCode); // not released: releasing an unknown key would have spent it
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal(1, await recovery.RunOnceAsync(CancellationToken.None, TimeSpan.Zero));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(stack.LegacyConnectionString, $"SELECT count(*) FROM trip_reservation_requests WHERE reservation_key = '{key}'"));
     }
 }
 
