@@ -26,7 +26,7 @@ internal sealed class DashboardSampler(
     };
 
     private IReadOnlyList<ServiceSync> _sync = [];
-    private long _lastAskedTicks = long.MinValue;
+    private long _lastAskedTicks; // 0: nobody asked yet
     private long _previousAt;
 
     /// <summary>The samples kept (oldest first) and the latest sync status of each service; marks the dashboard as watched.</summary>
@@ -44,7 +44,8 @@ internal sealed class DashboardSampler(
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (time.GetElapsedTime(Interlocked.Read(ref _lastAskedTicks)) > TimeSpan.FromSeconds(options.Value.IdleSeconds))
+            var asked = Interlocked.Read(ref _lastAskedTicks);
+            if (asked == 0 || time.GetElapsedTime(asked) > TimeSpan.FromSeconds(options.Value.IdleSeconds))
             {
                 lock (_lock)
                 {

@@ -88,6 +88,24 @@ public sealed class DashboardTests(StranglerStack stack) : IClassFixture<Strangl
         Assert.Contains("/sync/status", service.GetProperty("problem").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task NothingIsSampled_UntilADashboardAsks()
+    {
+        // The sampler reads every counter and polls every service's /sync/status once a second: only while watched.
+        // (It once started sampling at start-up: its "last asked" began at long.MinValue, which overflowed.)
+        await using var proxy = await stack.StartProxyAsync();
+        await using (var load = new Load(proxy.Public))
+        {
+            await Eventually.TrueAsync(async () => (await proxy.GetJsonAsync("/admin/stats")).GetProperty("routes").EnumerateArray()
+                .Any(r => r.GetProperty("backends").EnumerateObject().Any(b => b.Value.GetProperty("requests").GetInt64() > 800)), "about 3 s of traffic through the new proxy (samples would be taken once a second)", 60_000);
+        }
+
+        var first = await proxy.GetJsonAsync("/admin/dashboard/live");
+        Assert.Equal(0, first.GetProperty("points").GetArrayLength());
+        await Eventually.TrueAsync(async () => (await proxy.GetJsonAsync("/admin/dashboard/live")).GetProperty("points").GetArrayLength() > 0,
+            "sampling to start once asked");
+    }
+
     [ChromiumFact]
     public async Task WrongToken_IsRefused_AndNothingIsShown()
     {
