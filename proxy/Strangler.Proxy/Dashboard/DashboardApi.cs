@@ -24,7 +24,7 @@ internal static class DashboardApi
         app.MapGet("/admin/dashboard/live", (DashboardSampler sampler, PlaybookRuns runs) =>
         {
             var (points, sync) = sampler.Read();
-            return TypedResults.Ok(new DashboardLive(points, sync, runs.Configured, runs.NewestRun(), runs.LastReconcile()));
+            return TypedResults.Ok(new DashboardLive(points, sync, runs.Configured, runs.NewestRun(), runs.ReconcileConfigured, runs.LastReconciles()));
         });
         return app;
     }
@@ -57,6 +57,7 @@ internal static class DashboardApi
     }
 }
 
-/// <summary>GET /admin/dashboard/live: the per-second series, each service's sync status, the newest playbook run and reconcile.</summary>
+/// <summary>GET /admin/dashboard/live: the per-second series, each service's sync status, the newest playbook run, the newest reconcile per service.</summary>
 internal sealed record DashboardLive(
-    IReadOnlyList<SamplePoint> Points, IReadOnlyList<ServiceSync> Sync, bool PlaybooksConfigured, System.Text.Json.JsonElement? Playbook, ReconcileResult? Reconcile);
+    IReadOnlyList<SamplePoint> Points, IReadOnlyList<ServiceSync> Sync, bool PlaybooksConfigured, System.Text.Json.JsonElement? Playbook,
+    bool ReconcilesConfigured, IReadOnlyList<ReconcileResult> Reconciles);

@@ -20,4 +20,10 @@ public sealed class DashboardOptions
     /// newest run and the last reconcile result from it. Empty: "not available".
     /// </summary>
     public string PlaybookFolder { get; set; } = "";
+
+    /// <summary>
+    /// The log where <c>strangler reconcile</c> (and the playbooks' reconcile steps) record each outcome
+    /// (<c>&lt;data&gt;/reconcile.jsonl</c>): the dashboard shows the newest per service. Empty: "not available".
+    /// </summary>
+    public string ReconcileLog { get; set; } = "";
 }

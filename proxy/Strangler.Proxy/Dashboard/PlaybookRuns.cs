@@ -4,9 +4,10 @@ using Microsoft.Extensions.Options;
 namespace Strangler.Proxy.Dashboard;
 
 /// <summary>
-/// Reads what <c>strangler playbook</c> keeps in <see cref="DashboardOptions.PlaybookFolder"/>: the newest run (its
-/// <c>&lt;playbook&gt;.run.json</c>: status, steps and gates) and the newest reconcile result in the runs' audit
-/// lines. Read-only; a file being rewritten at that moment is read at the next refresh.
+/// Reads what the <c>strangler</c> CLI keeps: the newest playbook run in <see cref="DashboardOptions.PlaybookFolder"/>
+/// (its <c>&lt;playbook&gt;.run.json</c>: status, steps and gates) and the newest reconcile of each service in
+/// <see cref="DashboardOptions.ReconcileLog"/>. Read-only; a file being rewritten at that moment is read at the next
+/// refresh.
 /// </summary>
 internal sealed class PlaybookRuns(IOptions<DashboardOptions> options)
 {
@@ -38,75 +39,57 @@ internal sealed class PlaybookRuns(IOptions<DashboardOptions> options)
         return null;
     }
 
-    /// <summary>The newest audit line of any run that reports a reconcile (its action or a drift gate).</summary>
-    public ReconcileResult? LastReconcile()
+    /// <summary>Whether a reconcile log is configured at all.</summary>
+    public bool ReconcileConfigured => options.Value.ReconcileLog.Length > 0;
+
+    /// <summary>The newest recorded reconcile of each service, newest first; a torn last line is skipped.</summary>
+    public IReadOnlyList<ReconcileResult> LastReconciles()
     {
-        var folder = options.Value.PlaybookFolder;
-        if (!Configured || !Directory.Exists(folder))
+        var path = options.Value.ReconcileLog;
+        if (!ReconcileConfigured || !File.Exists(path))
         {
-            return null;
+            return [];
         }
 
-        ReconcileResult? newest = null;
-        foreach (var file in Directory.GetFiles(folder, "*.audit.jsonl"))
-        {
-            string[] lines;
-            try
-            {
-                lines = File.ReadAllLines(file);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
-
-            var playbook = Path.GetFileName(file)[..^".audit.jsonl".Length];
-            for (var i = lines.Length - 1; i >= 0; i--)
-            {
-                if (Parse(playbook, lines[i]) is not { } result)
-                {
-                    continue;
-                }
-
-                if (newest is null || result.At > newest.At)
-                {
-                    newest = result;
-                }
-
-                break; // the newest of this file
-            }
-        }
-
-        return newest;
-    }
-
-    private static ReconcileResult? Parse(string playbook, string line)
-    {
-        if (!line.Contains("drift", StringComparison.Ordinal) && !line.Contains("reconcile", StringComparison.Ordinal))
-        {
-            return null;
-        }
-
+        string[] lines;
         try
         {
-            using var document = JsonDocument.Parse(line);
-            var root = document.RootElement;
-            var detail = root.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : "";
-            if (!detail.Contains("drift", StringComparison.Ordinal) && !detail.StartsWith("reconcile", StringComparison.Ordinal))
-            {
-                return null;
-            }
-
-            return new ReconcileResult(
-                root.GetProperty("at").GetDateTimeOffset(), playbook,
-                root.TryGetProperty("step", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null, detail);
+            lines = File.ReadAllLines(path);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return null;
+            return [];
         }
+
+        var newest = new Dictionary<string, ReconcileResult>(StringComparer.Ordinal);
+        foreach (var line in lines)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                var root = document.RootElement;
+                var output = root.TryGetProperty("output", out var o) && o.ValueKind == JsonValueKind.Array
+                    ? o.EnumerateArray().Select(x => x.GetString() ?? "").Where(x => !x.StartsWith('[')).ToList() // not the log lines
+                    : [];
+                var result = new ReconcileResult(
+                    root.GetProperty("at").GetDateTimeOffset(), root.GetProperty("service").GetString()!,
+                    root.TryGetProperty("repair", out var r) && r.ValueKind == JsonValueKind.True,
+                    root.GetProperty("exitCode").GetInt32() switch { 0 => "no drift", 2 => "drift", _ => "failed" },
+                    string.Join(" / ", output.Take(3)));
+                if (!newest.TryGetValue(result.Service, out var seen) || result.At >= seen.At)
+                {
+                    newest[result.Service] = result;
+                }
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
+            {
+                // A line being written right now: read at the next refresh.
+            }
+        }
+
+        return [.. newest.Values.OrderByDescending(r => r.At)];
     }
 }
 
-/// <summary>A reconcile outcome a playbook run recorded: when, which playbook and step, what it said.</summary>
-internal sealed record ReconcileResult(DateTimeOffset At, string Playbook, string? Step, string Detail);
+/// <summary>A recorded reconcile: when, which service, whether it repaired, its outcome, the first lines it printed.</summary>
+internal sealed record ReconcileResult(DateTimeOffset At, string Service, bool Repair, string Outcome, string Detail);

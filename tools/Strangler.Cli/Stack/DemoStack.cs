@@ -159,7 +159,7 @@ public sealed class DemoStack : IAsyncDisposable
         [
             $"--Proxy:LegacyUrl={Layout.MonolithUrl}", $"--Proxy:Listen={Layout.ProxyUrl}", $"--Proxy:Admin:Listen={Layout.AdminUrl}",
             $"--Proxy:Store:FilePath={Path.Combine(Layout.Data, "proxy", "routes.json")}", "--Proxy:Health:IntervalMilliseconds=1000",
-            $"--Proxy:Dashboard:PlaybookFolder={Layout.Playbooks}", .. log,
+            $"--Proxy:Dashboard:PlaybookFolder={Layout.Playbooks}", $"--Proxy:Dashboard:ReconcileLog={Path.Combine(Layout.Data, "reconcile.jsonl")}", .. log,
         ], Secrets(("Proxy__Admin__Token", Token), ("Proxy__Handoff__LegacyConnectionString", LegacyConnectionString)));
         foreach (var service in Components.ExtractedServices)
         {

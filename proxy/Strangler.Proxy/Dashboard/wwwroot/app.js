@@ -370,21 +370,21 @@ function renderSync() {
 
 function renderPlaybook() {
   const live = state.live || {};
-  if (!live.playbooksConfigured) {
-    $("playbook").replaceChildren(el("p", { class: "na" }, "Not available: this proxy was not given the playbook folder (Proxy:Dashboard:PlaybookFolder)."));
-    $("reconcile").replaceChildren(el("p", { class: "na" }, "Not available."));
-    return;
-  }
   const run = live.playbook;
-  $("playbook").replaceChildren(run
-    ? el("div", {},
-      el("p", {}, el("strong", {}, run.playbook), ` · run ${run.runId} · `, el("strong", { "data-testid": "playbook-status" }, run.status), ` · updated ${time(run.updatedAt)}`),
-      el("ol", { class: "steps" }, run.steps.map((s) => el("li", {}, `[${s.status}] ${s.id}${s.detail ? ` — ${s.detail}` : ""}`))))
-    : el("p", { class: "na" }, "No playbook run yet."));
-  const r = live.reconcile;
-  $("reconcile").replaceChildren(r
-    ? el("p", {}, `${time(r.at)} · ${r.playbook}${r.step ? ` / ${r.step}` : ""}: ${r.detail}`)
-    : el("p", { class: "na" }, "No reconcile recorded yet."));
+  $("playbook").replaceChildren(!live.playbooksConfigured
+    ? el("p", { class: "na" }, "Not available: this proxy was not given the playbook folder (Proxy:Dashboard:PlaybookFolder).")
+    : run
+      ? el("div", {},
+        el("p", {}, el("strong", {}, run.playbook), ` · run ${run.runId} · `, el("strong", { "data-testid": "playbook-status" }, run.status), ` · updated ${time(run.updatedAt)}`),
+        el("ol", { class: "steps" }, run.steps.map((s) => el("li", {}, `[${s.status}] ${s.id}${s.detail ? ` — ${s.detail}` : ""}`))))
+      : el("p", { class: "na" }, "No playbook run yet."));
+  const reconciles = live.reconciles || [];
+  $("reconcile").replaceChildren(!live.reconcilesConfigured
+    ? el("p", { class: "na" }, "Not available: this proxy was not given the reconcile log (Proxy:Dashboard:ReconcileLog).")
+    : reconciles.length
+      ? el("ul", { class: "steps" }, reconciles.map((r) => el("li", { "data-testid": `reconcile-${r.service}` },
+        el("strong", {}, `${r.service}: ${r.outcome}`), ` · ${time(r.at)}${r.repair ? " · repaired" : ""}`, r.detail ? el("div", { class: "sub" }, r.detail) : null)))
+      : el("p", { class: "na" }, "No reconcile recorded yet."));
 }
 
 function renderAudit(entries) {

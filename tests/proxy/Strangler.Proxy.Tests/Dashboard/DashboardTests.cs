@@ -106,6 +106,36 @@ public sealed class DashboardTests(StranglerStack stack) : IClassFixture<Strangl
             "sampling to start once asked");
     }
 
+    [Fact]
+    public async Task ThePlaybookRun_AndTheNewestReconcilePerService_ComeFromWhatTheCliRecorded()
+    {
+        var data = Directory.CreateDirectory(Path.Combine(stack.StoreFolder, $"cli-{Guid.NewGuid():N}")).FullName;
+        var playbooks = Directory.CreateDirectory(Path.Combine(data, "playbooks")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(playbooks, "extract-drivers.run.json"),
+            """{"playbook":"extract-drivers","runId":"r1","status":"stopped","startedAt":"2026-11-30T10:00:00Z","updatedAt":"2026-11-30T10:05:00Z","steps":[{"id":"replicate","status":"done"},{"id":"shadow","status":"failed","detail":"shadowParity 97.0% < 99.0%"}]}""");
+        await File.WriteAllLinesAsync(Path.Combine(data, "reconcile.jsonl"),
+        [
+            """{"at":"2026-11-30T10:01:00Z","service":"drivers","repair":false,"exitCode":2,"output":["public.drivers: 10 rows in legacy, 9 in the store","drift: 1 key"]}""",
+            """{"at":"2026-11-30T10:02:00Z","service":"drivers","repair":true,"exitCode":0,"output":["[10:02:00 INF] a log line","no drift"]}""",
+            """{"at":"2026-11-30T10:03:00Z","service":"trips","repair":false,"exitCode":2,"output":["drift: 4 keys"]}""",
+            """{"at":"2026-11-30T10:04:00Z","service":"passen""", // torn: being written
+        ]);
+        await using var proxy = await stack.StartProxyAsync($"--Proxy:Dashboard:PlaybookFolder={playbooks}", $"--Proxy:Dashboard:ReconcileLog={Path.Combine(data, "reconcile.jsonl")}");
+
+        var live = await proxy.GetJsonAsync("/admin/dashboard/live");
+
+        Assert.True(live.GetProperty("playbooksConfigured").GetBoolean());
+        Assert.Equal("stopped", live.GetProperty("playbook").GetProperty("status").GetString());
+        Assert.Equal("shadowParity 97.0% < 99.0%", live.GetProperty("playbook").GetProperty("steps")[1].GetProperty("detail").GetString());
+        var reconciles = live.GetProperty("reconciles").EnumerateArray().Select(r => (
+            r.GetProperty("service").GetString(), r.GetProperty("outcome").GetString(), r.GetProperty("repair").GetBoolean(), r.GetProperty("detail").GetString())).ToList();
+        Assert.Equal([("trips", "drift", false, "drift: 4 keys"), ("drivers", "no drift", true, "no drift")], reconciles);
+
+        var unconfigured = await stack.Proxy.GetJsonAsync("/admin/dashboard/live");
+        Assert.False(unconfigured.GetProperty("playbooksConfigured").GetBoolean());
+        Assert.False(unconfigured.GetProperty("reconcilesConfigured").GetBoolean());
+    }
+
     [ChromiumFact]
     public async Task WrongToken_IsRefused_AndNothingIsShown()
     {
