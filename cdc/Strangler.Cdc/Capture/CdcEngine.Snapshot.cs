@@ -1,12 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Npgsql.Replication;
 using Npgsql.Replication.PgOutput;
-using Npgsql.Replication.PgOutput.Messages;
-using NpgsqlTypes;
-using Strangler.Cdc.Delivery;
 using Strangler.Cdc.Events;
-
 
 namespace Strangler.Cdc.Capture;
 

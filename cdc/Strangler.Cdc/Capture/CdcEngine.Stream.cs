@@ -3,8 +3,6 @@ using Npgsql;
 using Npgsql.Replication;
 using Npgsql.Replication.PgOutput;
 using Npgsql.Replication.PgOutput.Messages;
-using NpgsqlTypes;
-using Strangler.Cdc.Delivery;
 using Strangler.Cdc.Events;
 
 

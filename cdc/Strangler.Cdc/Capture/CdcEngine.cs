@@ -2,8 +2,6 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Npgsql.Replication;
 using Npgsql.Replication.PgOutput;
-using Npgsql.Replication.PgOutput.Messages;
-using NpgsqlTypes;
 using Strangler.Cdc.Delivery;
 using Strangler.Cdc.Events;
 
