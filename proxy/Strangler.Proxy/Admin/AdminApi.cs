@@ -38,11 +38,12 @@ internal static class AdminApi
         admin.MapGet("/stats", (StatsReport report) => TypedResults.Ok(report.Build()));
         admin.MapGet("/audit", ReadAudit);
         app.MapGet("/metrics", WriteMetrics);
-        app.MapGet("/healthz", () => TypedResults.Ok("Healthy"));
+        // Probes (Kubernetes, load balancers) send no credentials; they learn only "alive" / "ready".
+        app.MapGet("/healthz", () => TypedResults.Ok("Healthy")).AllowAnonymous();
         // Ready while the stored route table is usable; while it is not, the proxy serves its last good table but says so.
         app.MapGet("/readyz", (RouteChangeService changes) => changes.LastStoreProblem is { } problem
             ? Results.Problem($"The route store cannot be used since {problem.At:O}: {problem.Error}", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not Ready")
-            : Results.Ok("Ready"));
+            : Results.Ok("Ready")).AllowAnonymous();
         return app;
     }
 

@@ -6,7 +6,9 @@ namespace Strangler.Proxy.Admin;
 
 /// <summary>
 /// Every admin call needs <c>Authorization: Bearer &lt;token&gt;</c>. Compared in constant time (over hashes, so
-/// the length does not leak either); the token is never logged. Otherwise 401 problem+json.
+/// the length does not leak either); the token is never logged. Otherwise 401 problem+json. Only endpoints mapped
+/// with <c>AllowAnonymous()</c> go without (/healthz, /readyz, the dashboard page's files), so the exception is
+/// declared where the endpoint is, not listed here.
 /// </summary>
 internal sealed class AdminAuthMiddleware(RequestDelegate next, IOptions<AdminOptions> options)
 {
@@ -14,12 +16,9 @@ internal sealed class AdminAuthMiddleware(RequestDelegate next, IOptions<AdminOp
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (HttpMethods.IsGet(context.Request.Method)
-            && (context.Request.Path.StartsWithSegments(Dashboard.DashboardApi.PagePath) || context.Request.Path == "/healthz" || context.Request.Path == "/readyz"))
+        if (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null)
         {
-            // The dashboard page itself (static files; its data calls need the token) and the probes Kubernetes and load
-            // balancers send without credentials (they say only "alive" / "ready").
-            await next(context);
+            await next(context); // mapped with AllowAnonymous: the probes and the dashboard page's own files
             return;
         }
 

@@ -15,12 +15,9 @@ internal static class DashboardApi
         ["app.css"] = "text/css; charset=utf-8",
     };
 
-    /// <summary>The path prefix of the page's own files; <see cref="Admin.AdminAuthMiddleware"/> lets these through without a token.</summary>
-    public static readonly PathString PagePath = "/dashboard";
-
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/dashboard/{file?}", ServeFile);
+        app.MapGet("/dashboard/{file?}", ServeFile).AllowAnonymous(); // the page's own files; its data calls need the token
         app.MapGet("/admin/dashboard/live", (DashboardSampler sampler, PlaybookRuns runs) =>
         {
             var (points, sync) = sampler.Read();

@@ -11,6 +11,8 @@ namespace Strangler.Proxy.Dashboard;
 /// </summary>
 internal sealed class PlaybookRuns(IOptions<DashboardOptions> options)
 {
+    private ReconcileCache? _reconciles; // replaced whole (a reference): concurrent readers see one or the other
+
     /// <summary>Whether a playbook folder is configured at all.</summary>
     public bool Configured => options.Value.PlaybookFolder.Length > 0;
 
@@ -42,13 +44,24 @@ internal sealed class PlaybookRuns(IOptions<DashboardOptions> options)
     /// <summary>Whether a reconcile log is configured at all.</summary>
     public bool ReconcileConfigured => options.Value.ReconcileLog.Length > 0;
 
-    /// <summary>The newest recorded reconcile of each service, newest first; a torn last line is skipped.</summary>
+    /// <summary>
+    /// The newest recorded reconcile of each service, newest first. Lines that are torn (being written) or do not have
+    /// the recorded shape (a field missing or null) are skipped. The log is read again only when it changed (the page
+    /// asks every second; the log grows by a few kB per reconcile).
+    /// </summary>
     public IReadOnlyList<ReconcileResult> LastReconciles()
     {
         var path = options.Value.ReconcileLog;
-        if (!ReconcileConfigured || !File.Exists(path))
+        var file = ReconcileConfigured ? new FileInfo(path) : null;
+        if (file is null || !file.Exists)
         {
             return [];
+        }
+
+        var version = (file.LastWriteTimeUtc, file.Length);
+        if (Volatile.Read(ref _reconciles) is { } cached && cached.Version == version)
+        {
+            return cached.Results;
         }
 
         string[] lines;
@@ -64,32 +77,48 @@ internal sealed class PlaybookRuns(IOptions<DashboardOptions> options)
         var newest = new Dictionary<string, ReconcileResult>(StringComparer.Ordinal);
         foreach (var line in lines)
         {
-            try
+            if (Read(line) is { } result && (!newest.TryGetValue(result.Service, out var seen) || result.At >= seen.At))
             {
-                using var document = JsonDocument.Parse(line);
-                var root = document.RootElement;
-                var output = root.TryGetProperty("output", out var o) && o.ValueKind == JsonValueKind.Array
-                    ? o.EnumerateArray().Select(x => x.GetString() ?? "").Where(x => !x.StartsWith('[')).ToList() // not the log lines
-                    : [];
-                var result = new ReconcileResult(
-                    root.GetProperty("at").GetDateTimeOffset(), root.GetProperty("service").GetString()!,
-                    root.TryGetProperty("repair", out var r) && r.ValueKind == JsonValueKind.True,
-                    root.GetProperty("exitCode").GetInt32() switch { 0 => "no drift", 2 => "drift", _ => "failed" },
-                    string.Join(" / ", output.Take(3)));
-                if (!newest.TryGetValue(result.Service, out var seen) || result.At >= seen.At)
-                {
-                    newest[result.Service] = result;
-                }
-            }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
-            {
-                // A line being written right now: read at the next refresh.
+                newest[result.Service] = result;
             }
         }
 
-        return [.. newest.Values.OrderByDescending(r => r.At)];
+        IReadOnlyList<ReconcileResult> results = [.. newest.Values.OrderByDescending(r => r.At)];
+        Volatile.Write(ref _reconciles, new ReconcileCache(version, results));
+        return results;
+    }
+
+    private static ReconcileResult? Read(string line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("service", out var service) || service.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("at", out var at) || at.ValueKind != JsonValueKind.String || !at.TryGetDateTimeOffset(out var when)
+                || !root.TryGetProperty("exitCode", out var code) || code.ValueKind != JsonValueKind.Number || !code.TryGetInt32(out var exit))
+            {
+                return null;
+            }
+
+            var output = root.TryGetProperty("output", out var o) && o.ValueKind == JsonValueKind.Array
+                ? o.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).Where(x => !x.StartsWith('[')).ToList() // not the log lines
+                : [];
+            return new ReconcileResult(
+                when, service.GetString()!, root.TryGetProperty("repair", out var r) && r.ValueKind == JsonValueKind.True,
+                exit switch { 0 => "no drift", 2 => "drift", _ => "failed" },
+                string.Join(" / ", output.Take(3)));
+        }
+        catch (JsonException)
+        {
+            return null; // a line being written right now: read at the next refresh
+        }
     }
 }
+
+/// <summary>The reconcile log's last reading, with the file's write time and length it was read at.</summary>
+internal sealed record ReconcileCache((DateTime, long) Version, IReadOnlyList<ReconcileResult> Results);
 
 /// <summary>A recorded reconcile: when, which service, whether it repaired, its outcome, the first lines it printed.</summary>
 internal sealed record ReconcileResult(DateTimeOffset At, string Service, bool Repair, string Outcome, string Detail);

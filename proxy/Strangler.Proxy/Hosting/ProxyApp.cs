@@ -80,8 +80,8 @@ public static class ProxyApp
         app.UseRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages(AdminProblems.WriteForStatusAsync);
+        app.UseRouting(); // before the token check: it reads the matched endpoint's AllowAnonymous
         app.UseMiddleware<AdminAuthMiddleware>();
-        app.UseRouting();
         app.MapAdminApi();
         app.MapDashboard();
         return app;

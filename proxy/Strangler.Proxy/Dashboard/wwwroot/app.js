@@ -4,7 +4,7 @@
 
 const TOKEN_KEY = "strangler.adminToken";
 const STAGES = ["legacy", "shadow", "canary", "service"];
-const state = { selected: null, routes: [], stats: null, live: null, busy: false, timer: null };
+const state = { selected: null, routes: [], stats: null, live: null, busy: false, timer: null, auditVersion: null };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs = {}, ...children) {
@@ -69,6 +69,7 @@ async function api(method, path, body, token = sessionStorage.getItem(TOKEN_KEY)
 
 function showLogin(message) {
   stopPolling();
+  state.auditVersion = null;
   $("board").hidden = true;
   $("signout").hidden = true;
   $("login").hidden = false;
@@ -114,9 +115,13 @@ async function refresh() {
   if (state.busy) return;
   state.busy = true;
   try {
-    const [table, stats, live, audit] = await Promise.all([
-      api("GET", "/admin/routes"), api("GET", "/admin/stats"), api("GET", "/admin/dashboard/live"), api("GET", "/admin/audit?limit=50"),
-    ]);
+    const [table, stats, live] = await Promise.all([api("GET", "/admin/routes"), api("GET", "/admin/stats"), api("GET", "/admin/dashboard/live")]);
+    // Every change to the table (the canary guard's rollbacks included) is audited with a new version: the audit is
+    // read again only when the version moved, not every second.
+    if (state.auditVersion !== table.version) {
+      renderAudit(await api("GET", "/admin/audit?limit=50"));
+      state.auditVersion = table.version;
+    }
     state.routes = table.routes;
     state.stats = stats;
     state.live = live;
@@ -128,7 +133,6 @@ async function refresh() {
     renderShadow();
     renderSync();
     renderPlaybook();
-    renderAudit(audit);
   } catch (e) {
     if (e.status === 401) showLogin(`Signed out: ${e.message}`);
     else $("board-error").textContent = e.message;
@@ -376,7 +380,7 @@ function renderPlaybook() {
     : run
       ? el("div", {},
         el("p", {}, el("strong", {}, run.playbook), ` · run ${run.runId} · `, el("strong", { "data-testid": "playbook-status" }, run.status), ` · updated ${time(run.updatedAt)}`),
-        el("ol", { class: "steps" }, run.steps.map((s) => el("li", {}, `[${s.status}] ${s.id}${s.detail ? ` — ${s.detail}` : ""}`))))
+        el("ol", { class: "steps" }, (run.steps || []).map((s) => el("li", {}, `[${s.status}] ${s.id}${s.detail ? ` — ${s.detail}` : ""}`))))
       : el("p", { class: "na" }, "No playbook run yet."));
   const reconciles = live.reconciles || [];
   $("reconcile").replaceChildren(!live.reconcilesConfigured

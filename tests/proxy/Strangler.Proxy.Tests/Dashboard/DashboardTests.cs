@@ -64,6 +64,11 @@ public sealed class DashboardTests(StranglerStack stack) : IClassFixture<Strangl
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/dashboard/secrets.json")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/admin/dashboard/live")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/admin/routes")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/no-such-page")).StatusCode); // unknown paths tell nothing either
+        // The probes answer without credentials (and say only that).
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/readyz")).StatusCode);
         // A write under the page's prefix is not a page request: still the admin API's token check.
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/dashboard/", null)).StatusCode);
     }
@@ -118,6 +123,9 @@ public sealed class DashboardTests(StranglerStack stack) : IClassFixture<Strangl
             """{"at":"2026-11-30T10:01:00Z","service":"drivers","repair":false,"exitCode":2,"output":["public.drivers: 10 rows in legacy, 9 in the store","drift: 1 key"]}""",
             """{"at":"2026-11-30T10:02:00Z","service":"drivers","repair":true,"exitCode":0,"output":["[10:02:00 INF] a log line","no drift"]}""",
             """{"at":"2026-11-30T10:03:00Z","service":"trips","repair":false,"exitCode":2,"output":["drift: 4 keys"]}""",
+            """{"at":"2026-11-30T10:03:30Z","service":null,"repair":false,"exitCode":0,"output":null}""", // not the recorded shape
+            """{"at":null,"service":"drivers","exitCode":"0"}""",
+            """[1, 2]""",
             """{"at":"2026-11-30T10:04:00Z","service":"passen""", // torn: being written
         ]);
         await using var proxy = await stack.StartProxyAsync($"--Proxy:Dashboard:PlaybookFolder={playbooks}", $"--Proxy:Dashboard:ReconcileLog={Path.Combine(data, "reconcile.jsonl")}");
@@ -130,6 +138,13 @@ public sealed class DashboardTests(StranglerStack stack) : IClassFixture<Strangl
         var reconciles = live.GetProperty("reconciles").EnumerateArray().Select(r => (
             r.GetProperty("service").GetString(), r.GetProperty("outcome").GetString(), r.GetProperty("repair").GetBoolean(), r.GetProperty("detail").GetString())).ToList();
         Assert.Equal([("trips", "drift", false, "drift: 4 keys"), ("drivers", "no drift", true, "no drift")], reconciles);
+
+        // A reconcile recorded after the page first read the log shows at the next refresh (the reading is cached by the
+        // file's write time and length).
+        await File.AppendAllTextAsync(Path.Combine(data, "reconcile.jsonl"),
+            "\n" + """{"at":"2026-11-30T10:09:00Z","service":"passengers","repair":false,"exitCode":1,"output":["error: the store is unreachable"]}""" + "\n");
+        var after = (await proxy.GetJsonAsync("/admin/dashboard/live")).GetProperty("reconciles")[0];
+        Assert.Equal(("passengers", "failed"), (after.GetProperty("service").GetString(), after.GetProperty("outcome").GetString()));
 
         var unconfigured = await stack.Proxy.GetJsonAsync("/admin/dashboard/live");
         Assert.False(unconfigured.GetProperty("playbooksConfigured").GetBoolean());
