@@ -6,11 +6,40 @@ namespace Strangler.Testing;
 /// <summary>Loopback ports for processes that must keep one address across restarts.</summary>
 public static class Ports
 {
-    /// <summary>A port free on loopback right now (the OS picks it).</summary>
+    private static readonly HashSet<int> Handed = [];
+
+    /// <summary>A port free on loopback right now, outside the ephemeral range.</summary>
     public static int Free()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        // Picked below the kernel's ephemeral range (32768-60999 here): a port taken from that range and bound only later
+        // could be taken in between by one of the thousands of outgoing connections the load tests open (CI saw
+        // "address already in use" for a proxy bound to a port picked this way). Never the same port twice per process.
+        lock (Handed)
+        {
+            for (var attempt = 0; attempt < 2_000; attempt++)
+            {
+                var port = Random.Shared.Next(20_000, 32_000);
+                if (Handed.Contains(port))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    using var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                }
+                catch (SocketException)
+                {
+                    continue;
+                }
+
+                Handed.Add(port);
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException("no free port between 20000 and 32000");
     }
+
 }

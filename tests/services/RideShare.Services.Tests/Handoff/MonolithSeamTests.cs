@@ -115,11 +115,7 @@ public sealed class MonolithSeamTests(MonolithSeamStack stack) : IClassFixture<M
         var assigned = await ReadAsync(await second, HttpStatusCode.Created);
         Assert.Equal(driver, assigned.GetProperty("driverId").GetInt64());
     }
-}
 
-/// <summary>The monolith's recovery (Gateway access) never releases the driver of a trip request that is being stored.</summary>
-public sealed class MonolithRecoveryClaimTests(MonolithSeamStack stack) : IClassFixture<MonolithSeamStack>
-{
     [Fact]
     public async Task AKeyHeldByARequestStoringItsTrip_IsSkipped_ThenReleasedOnceFree()
     {
@@ -148,6 +144,7 @@ public sealed class MonolithRecoveryClaimTests(MonolithSeamStack stack) : IClass
         Assert.Equal(0L, await Sql.ScalarAsync<long>(stack.LegacyConnectionString, $"SELECT count(*) FROM trip_reservation_requests WHERE reservation_key = '{key}'"));
     }
 }
+
 
 /// <summary>The same stack with the monolith left on <c>Drivers:Access=Local</c>: a second writer after the handoff.</summary>
 public sealed class MonolithWithoutSeamStack : MonolithSeamStack
