@@ -99,10 +99,5 @@ public sealed class FakeService : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    public static int DeadPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int DeadPort() => Strangler.Testing.Ports.Free(); // outside the ephemeral range: nothing else takes it meanwhile
 }
