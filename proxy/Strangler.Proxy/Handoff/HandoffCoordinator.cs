@@ -143,6 +143,14 @@ internal sealed class HandoffCoordinator(
             return Report(HandoffOutcome.Refused, $"Nothing was held: {e.Message}");
         }
 
+        // Held writes wait at most MaxHold, and a write refused is a failed request: the hold itself ends — completed or
+        // aborted, the held writes then going to the owner of the moment — before the first of them would be refused.
+        // Counted from the moment other replicas may start holding.
+        var holding = Stopwatch.GetTimestamp();
+        var budget = HoldBudget(Settings);
+        using var holdLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        holdLimit.CancelAfter(budget);
+
         // Every replica forwarding the route's writes holds them, not only this one (Postgres store; the file store has one proxy).
         SharedHold shared;
         try
@@ -160,39 +168,44 @@ internal sealed class HandoffCoordinator(
         }
 
         var (heldBefore, refusedBefore) = gate.Counts;
-        var holding = Stopwatch.GetTimestamp();
         gate.Hold();
+        var step = "waiting for the writes in flight";
         try
         {
+            var drainStarted = Stopwatch.GetTimestamp();
             try
             {
-                await gate.DrainedAsync().WaitAsync(TimeSpan.FromMilliseconds(Settings.DrainMilliseconds), cancellationToken);
+                await gate.DrainedAsync().WaitAsync(TimeSpan.FromMilliseconds(Settings.DrainMilliseconds), holdLimit.Token);
             }
             catch (TimeoutException)
             {
                 return Aborted($"writes in flight did not finish within {Settings.DrainMilliseconds} ms.");
             }
 
-            var drainLeft = TimeSpan.FromMilliseconds(Settings.DrainMilliseconds) - Stopwatch.GetElapsedTime(holding);
-            if (await replicas.WaitDrainedAsync(shared, drainLeft > TimeSpan.Zero ? drainLeft : TimeSpan.Zero, cancellationToken) is { } notDrained)
+            var drainLeft = TimeSpan.FromMilliseconds(Settings.DrainMilliseconds) - Stopwatch.GetElapsedTime(drainStarted);
+            if (await replicas.WaitDrainedAsync(shared, drainLeft > TimeSpan.Zero ? drainLeft : TimeSpan.Zero, holdLimit.Token) is { } notDrained)
             {
                 return Aborted(notDrained);
             }
 
             // The fence: for legacy → service, legacy's WAL position; for service → legacy, the service's last write in its outbox.
-            var fence = await PositionAsync(destination, to, cancellationToken) ?? new FencePosition(0, 0);
+            step = "reading the fence";
+            var fence = await PositionAsync(destination, to, holdLimit.Token) ?? new FencePosition(0, 0);
             fenceText = to == WriteOwner.Service ? new NpgsqlLogSequenceNumber(fence.Position).ToString() : fence.Position.ToString(CultureInfo.InvariantCulture);
-            if (await WaitForAsync(destination, to, fence, Settings.FenceMilliseconds, cancellationToken) is { } behind)
+            step = $"waiting for the new owner to apply everything up to the fence {fenceText}";
+            if (await WaitForAsync(destination, to, fence, Settings.FenceMilliseconds, holdLimit.Token) is { } behind)
             {
                 return Aborted($"the new owner did not apply everything up to the fence {fenceText} in time: {behind}");
             }
 
             // The other replicas hold until the shared hold expires: flip only well before that.
-            if (await replicas.TimeLeftAsync(shared, cancellationToken) < TimeSpan.FromMilliseconds(Settings.ReplicaLeaseMilliseconds))
+            step = "checking the other replicas' hold";
+            if (await replicas.TimeLeftAsync(shared, holdLimit.Token) < TimeSpan.FromMilliseconds(Settings.ReplicaLeaseMilliseconds))
             {
                 return Aborted("the other proxy replicas' hold of the route's writes was about to expire.");
             }
 
+            // From here on the flip is not interrupted: the budget kept its reserve for it.
             var result = await changes.SetOwnerAsync(id, to, reason ?? $"handoff at fence {fenceText}", actor, cancellationToken);
             if (result.Failure != RouteChangeFailure.None)
             {
@@ -200,10 +213,20 @@ internal sealed class HandoffCoordinator(
                     result.Failure == RouteChangeFailure.Unavailable ? HandoffOutcome.StoreUnavailable : HandoffOutcome.Aborted);
             }
 
-            await NotifyAsync(route.Destinations, to, to == WriteOwner.Service ? fence.Position : null);
+            // Told before the held writes go (a service still believing it owns the route would flag legacy's writes as
+            // violations), but within what is left of the held writes' patience.
+            using var notifyLimit = new CancellationTokenSource(TimeSpan.FromMilliseconds(
+                Math.Max(100, Settings.MaxHoldMilliseconds - Stopwatch.GetElapsedTime(holding).TotalMilliseconds - 50)));
+            await NotifyAsync(route.Destinations, to, to == WriteOwner.Service ? fence.Position : null, notifyLimit.Token);
             return Done(HandoffOutcome.Completed, to == WriteOwner.Service
                 ? $"writes now go to the service; everything legacy committed up to {fenceText} was applied first."
                 : $"writes now go to legacy; every write the service took, up to its outbox position {fenceText}, was applied into legacy first.");
+        }
+        catch (OperationCanceledException) when (holdLimit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return Aborted($"held writes would have waited longer than Proxy:Handoff:MaxHoldMilliseconds ({Settings.MaxHoldMilliseconds} ms) " +
+                $"while {step} (the hold ends {budget.TotalMilliseconds:0} ms after it began, keeping the rest for the flip), so they went to " +
+                $"{OwnerNames.Name(from)} rather than being refused.");
         }
         catch (Exception e) when (e is NpgsqlException or HttpRequestException or JsonException or TaskCanceledException or OperationCanceledException or TimeoutException)
         {
@@ -230,7 +253,7 @@ internal sealed class HandoffCoordinator(
     /// Tells the service's instances who owns the writes now (<c>POST /sync/owner</c>), so their sync can flag legacy
     /// changes after the fence as single-writer violations. Best effort: the handoff does not depend on it.
     /// </summary>
-    private async Task NotifyAsync(IReadOnlyList<string> destinations, WriteOwner owner, ulong? fence)
+    private async Task NotifyAsync(IReadOnlyList<string> destinations, WriteOwner owner, ulong? fence, CancellationToken cancellationToken)
     {
         foreach (var destination in destinations)
         {
@@ -241,7 +264,7 @@ internal sealed class HandoffCoordinator(
                     Content = System.Net.Http.Json.JsonContent.Create(new { owner = OwnerNames.Name(owner), fence }),
                 };
                 request.Headers.TryAddWithoutValidation(Forwarding.StranglerTransformer.OwnerHeader, "service");
-                using var response = await _http.SendAsync(request);
+                using var response = await _http.SendAsync(request, cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
                     logger.LogWarning("Handoff: {Destination} did not take the new owner ({Status})", destination, (int)response.StatusCode);
@@ -283,6 +306,13 @@ internal sealed class HandoffCoordinator(
     }
 
     private readonly record struct FencePosition(ulong Position, long Rounds);
+
+    /// <summary>
+    /// How long writes may be held before the flip must begin: <see cref="HandoffOptions.MaxHoldMilliseconds"/> less a
+    /// reserve for recording the owner and releasing (a fifth of it, at most one second).
+    /// </summary>
+    internal static TimeSpan HoldBudget(HandoffOptions options) =>
+        TimeSpan.FromMilliseconds(options.MaxHoldMilliseconds - Math.Min(options.MaxHoldMilliseconds / 5.0, 1000));
 
     /// <summary>
     /// Null once the new owner has applied everything up to <paramref name="fence"/> — the service's forward sync

@@ -68,8 +68,7 @@ public sealed class ReplicaHandoffTests(ReplicasHandoffStack stack) : IClassFixt
             await writers.MoreAsync(8, $"writes on both replicas before handing to {owner}");
             var handoff = await through.PostAsJsonAsync("/admin/routes/drivers/owner", new { owner, reason = "two replicas" });
             var report = await handoff.Content.ReadAsStringAsync();
-            Assert.True(handoff.StatusCode == HttpStatusCode.OK, report);
-            Assert.Contains("\"outcome\":\"completed\"", report, StringComparison.Ordinal);
+            HandoffStack.AssertCompleted(handoff, report);
 
             // The replica that did not run the handoff released its held writes only after installing the new owner.
             var next = await other.PostAsJsonAsync("/api/drivers", DriverBody());
