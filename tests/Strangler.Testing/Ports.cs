@@ -24,12 +24,7 @@ public static class Ports
                     continue;
                 }
 
-                try
-                {
-                    using var listener = new TcpListener(IPAddress.Loopback, port);
-                    listener.Start();
-                }
-                catch (SocketException)
+                if (!IsFree(port))
                 {
                     continue;
                 }
@@ -42,4 +37,44 @@ public static class Ports
         throw new InvalidOperationException("no free port between 20000 and 32000");
     }
 
+    /// <summary>
+    /// A base port whose <paramref name="offsets"/> are all free right now and handed out by no other call in this
+    /// process (the demo takes its ports as a base plus fixed offsets).
+    /// </summary>
+    public static int FreeBase(IReadOnlyList<int> offsets)
+    {
+        var span = offsets.Max() + 1;
+        lock (Handed)
+        {
+            for (var attempt = 0; attempt < 2_000; attempt++)
+            {
+                var candidate = Random.Shared.Next(20_000, 32_000 - span);
+                if (offsets.All(o => !Handed.Contains(candidate + o) && IsFree(candidate + o)))
+                {
+                    foreach (var offset in offsets)
+                    {
+                        Handed.Add(candidate + offset);
+                    }
+
+                    return candidate;
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"no base between 20000 and {32_000 - span} with all of its ports free");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
 }

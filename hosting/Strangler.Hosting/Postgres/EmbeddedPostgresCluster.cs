@@ -39,7 +39,7 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
     /// <summary>The superuser's password (generated at initdb, kept in the cluster folder, mode 600).</summary>
     public string Password { get; private set; } = "";
 
-    /// <summary>True when this instance started the server (and so stops it on dispose).</summary>
+    /// <summary>True when this instance started the server, or adopted it, and so stops it on dispose.</summary>
     public bool StartedByThisProcess => _startedByUs;
 
     /// <summary>
@@ -87,7 +87,10 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the server (fast shutdown) if this instance started it.</summary>
+    /// <summary>True when a server was already running on the folder and this instance took it over (<see cref="EmbeddedPostgresOptions.AdoptRunningServer"/>).</summary>
+    public bool Adopted { get; private set; }
+
+    /// <summary>Stops the server (fast shutdown) if this instance started or adopted it.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (!_startedByUs)
@@ -134,8 +137,10 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
         if (TryReadRunningPort() is { } runningPort && await IsRunningAsync(cancellationToken))
         {
             Port = runningPort;
+            Adopted = _startedByUs = _options.AdoptRunningServer;
             _logger.LogInformation(
-                "Embedded PostgreSQL already running at {DataDirectory} on 127.0.0.1:{Port}; attaching", _dataDirectory, Port);
+                "Embedded PostgreSQL already running at {DataDirectory} on 127.0.0.1:{Port}; attaching{Adopting}", _dataDirectory, Port,
+                Adopted ? " (and stopping it at the end)" : "");
             return;
         }
 

@@ -33,6 +33,14 @@ public sealed class EmbeddedPostgresOptions
     /// </summary>
     public bool Durable { get; set; } = true;
 
+    /// <summary>
+    /// When a server already runs on this data folder: false (default) attaches and leaves it running at the end, as
+    /// another process started it; true also takes it over and stops it at the end — for a caller that knows nothing
+    /// else of its own uses the folder (the CLI's demo, whose ports were free, adopting a server an earlier, killed run
+    /// left behind).
+    /// </summary>
+    public bool AdoptRunningServer { get; set; }
+
     /// <summary>Seconds to wait for the server to start or stop.</summary>
     public int StartTimeoutSeconds { get; set; } = 60;
 }

@@ -65,11 +65,11 @@ public static class CliApp
                 interrupted.Cancel();
             };
             Console.CancelKeyPress += onCancel;
-            using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, s =>
-            {
-                s.Cancel = true;
-                interrupted.Cancel();
-            });
+            // SIGTERM (kill, service managers), SIGHUP (the terminal closed) and SIGQUIT stop the way Ctrl-C does: the
+            // stack's processes and its PostgreSQL are stopped, not left running without the CLI that owns them.
+            using var onTerm = OnSignal(System.Runtime.InteropServices.PosixSignal.SIGTERM, interrupted);
+            using var onHangUp = OnSignal(System.Runtime.InteropServices.PosixSignal.SIGHUP, interrupted);
+            using var onQuit = OnSignal(System.Runtime.InteropServices.PosixSignal.SIGQUIT, interrupted);
             try
             {
                 return command switch
@@ -99,4 +99,11 @@ public static class CliApp
             return 130;
         }
     }
+
+    private static System.Runtime.InteropServices.PosixSignalRegistration OnSignal(System.Runtime.InteropServices.PosixSignal signal, CancellationTokenSource interrupted) =>
+        System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, context =>
+        {
+            context.Cancel = true;
+            interrupted.Cancel();
+        });
 }

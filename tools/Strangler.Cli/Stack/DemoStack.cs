@@ -129,11 +129,19 @@ public sealed class DemoStack : IAsyncDisposable
         try
         {
             _cluster = await EmbeddedPostgresCluster.StartAsync(
-                new EmbeddedPostgresOptions { DataDirectory = Path.Combine(Layout.Data, "postgres"), Durable = !quick }, NullLogger.Instance, cancellationToken);
+                new EmbeddedPostgresOptions { DataDirectory = Path.Combine(Layout.Data, "postgres"), Durable = !quick, AdoptRunningServer = true },
+                NullLogger.Instance, cancellationToken);
         }
         catch (PostgresBinariesNotFoundException e)
         {
             throw new CliException(e.Message);
+        }
+
+        if (_cluster.Adopted)
+        {
+            // The demo's ports were free, so no demo runs on this folder: the server is an earlier run's, left behind
+            // when that run was killed. It is this run's now, and stops with it.
+            _output.Line($"PostgreSQL was still running on {Path.Combine(Layout.Data, "postgres")} (an earlier demo killed before it could stop it): reusing it, and stopping it at the end");
         }
 
         foreach (var database in Databases)

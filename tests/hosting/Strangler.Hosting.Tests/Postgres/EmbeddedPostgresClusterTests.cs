@@ -105,6 +105,22 @@ public sealed class EmbeddedPostgresClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartAsync_AdoptingAServerLeftRunning_StopsItOnDispose()
+    {
+        var leftBehind = await StartAsync(); // as a killed run leaves it (disposed only after the test, when already stopped)
+
+        var adopted = await EmbeddedPostgresCluster.StartAsync(
+            new EmbeddedPostgresOptions { DataDirectory = _folder, Durable = false, AdoptRunningServer = true }, NullLogger.Instance, CancellationToken.None);
+        Assert.True(adopted.Adopted);
+        Assert.Equal(leftBehind.Port, adopted.Port);
+        await adopted.DisposeAsync();
+
+        Assert.False(File.Exists(Path.Combine(_folder, "data", "postmaster.pid")), "the adopted server still runs");
+        await using var connection = new NpgsqlConnection(leftBehind.GetConnectionString("postgres"));
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => connection.OpenAsync());
+    }
+
+    [Fact]
     public async Task EnsureDatabaseAsync_CalledTwice_CreatesOnce()
     {
         var cluster = await StartAsync();

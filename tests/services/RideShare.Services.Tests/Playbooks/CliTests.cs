@@ -173,7 +173,7 @@ public sealed partial class DemoTests : IDisposable
             }
 
             // Every child stopped with it.
-            foreach (var offset in new[] { 0, 1, 80, 81, 82, 83 })
+            foreach (var offset in Offsets)
             {
                 Assert.False(Strangler.Cli.Stack.DemoStack.InUse(portBase + offset), $"port {portBase + offset} still answers after the demo ended");
             }
@@ -183,17 +183,50 @@ public sealed partial class DemoTests : IDisposable
     [GeneratedRegex(@"^demo: \d+ requests, 0 failed, parity (\d+\.\d)%, lag p99 \d+ ms, hold p99 \d+ ms, drift 0$")]
     private static partial Regex Summary();
 
-    private static int FreePortBase()
+    /// <summary>The demo's ports, from its port base: proxy, admin, monolith, Drivers, Passengers, Trips.</summary>
+    internal static readonly int[] Offsets = [0, 1, 80, 81, 82, 83];
+
+    internal static int FreePortBase() => Ports.FreeBase(Offsets);
+
+    public void Dispose() => _data.Dispose();
+}
+
+/// <summary>
+/// The demo's terminal closed (SIGHUP) or the process told to stop (SIGTERM) while the stack runs: the CLI stops every
+/// process it started and its PostgreSQL, as Ctrl-C does. Before, a hang-up killed the CLI alone and left the stack,
+/// PostgreSQL included, running with nobody to stop it.
+/// </summary>
+public sealed class DemoSignalTests : IDisposable
+{
+    private readonly TempDirectory _data = new();
+
+    [Theory]
+    [InlineData("HUP")]
+    [InlineData("TERM")]
+    public async Task ASignalWhileTheStackRuns_StopsEveryProcessAndPostgres(string signal)
     {
-        for (var attempt = 0; ; attempt++)
+        var portBase = DemoTests.FreePortBase();
+        using var process = AppProcess.Start("strangler.dll", new Dictionary<string, string> { ["STRANGLER_ADMIN_TOKEN"] = "" },
+            "demo", "--quick", "--rate", "20", "--data", _data.Path, "--port-base", portBase.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Eventually.TrueAsync(() => Task.FromResult(process.HasExited || process.Lines.Any(l => l.StartsWith("[1/", StringComparison.Ordinal))),
+            "the stack up and the playbook started", 180_000);
+        Assert.False(process.HasExited, string.Join('\n', process.Lines.Concat(process.Errors)));
+
+        using (var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
-            var candidate = 20_000 + Random.Shared.Next(0, 900) * 10;
-            if (new[] { 0, 1, 80, 81, 82, 83 }.All(o => !Strangler.Cli.Stack.DemoStack.InUse(candidate + o)) || attempt > 50)
-            {
-                return candidate;
-            }
+            await kill.WaitForExitAsync();
         }
+
+        await process.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(130, process.ExitCode);
+        foreach (var offset in DemoTests.Offsets)
+        {
+            Assert.False(Strangler.Cli.Stack.DemoStack.InUse(portBase + offset), $"port {portBase + offset} still answers after SIG{signal}");
+        }
+
+        Assert.False(File.Exists(Path.Combine(_data.Path, "postgres", "data", "postmaster.pid")), $"PostgreSQL still runs after SIG{signal}");
     }
 
     public void Dispose() => _data.Dispose();
 }
+
