@@ -21,9 +21,21 @@ public sealed class AppProcess : IDisposable
     public static AppProcess Start(string assembly, params string[] args) => Start(assembly, new Dictionary<string, string>(), args);
 
     /// <summary>Starts <paramref name="assembly"/> with extra environment variables (e.g. secrets kept off the command line).</summary>
-    public static AppProcess Start(string assembly, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static AppProcess Start(string assembly, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartVia([], assembly, environment, args);
+
+    /// <summary>
+    /// Starts <paramref name="assembly"/> through <paramref name="launcher"/>, a command that execs the rest (same
+    /// process id), e.g. <c>env --default-signal=HUP</c> to undo a SIGHUP ignored by whoever started the tests (nohup).
+    /// </summary>
+    public static AppProcess StartVia(IReadOnlyList<string> launcher, string assembly, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var word in launcher.Skip(1).Append(launcher.Count > 0 ? "dotnet" : null).OfType<string>())
+        {
+            info.ArgumentList.Add(word);
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly));
         foreach (var arg in args)
         {

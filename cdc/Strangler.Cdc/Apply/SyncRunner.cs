@@ -53,6 +53,7 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
                     lag, _applied, _stale, _deadLetters, _lastAppliedAt, _lastError)
                 {
                     Owner = _ownedFrom is null ? "legacy" : "service",
+                    OwnerFence = _ownedFrom,
                     SingleWriterViolations = _violations,
                 };
             }

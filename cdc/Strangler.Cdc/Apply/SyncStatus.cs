@@ -11,6 +11,9 @@ public sealed record SyncStatus(
     /// <summary>Who owns the writes as the proxy last said (<c>POST /sync/owner</c>): <c>legacy</c> or <c>service</c>.</summary>
     public string Owner { get; init; } = "legacy";
 
+    /// <summary>While the service owns the writes: the handoff's fence, after which a legacy change is a violation.</summary>
+    public ulong? OwnerFence { get; init; }
+
     /// <summary>
     /// Legacy changes that arrived while the service owns the writes (committed after the handoff's fence) without our
     /// replication origin: a second writer (single-writer violations).

@@ -114,6 +114,9 @@ internal sealed class JsonFields
         return Read(field, what, JsonValueKind.Object) is { } value ? new JsonFields(value, _errors, Name(field) + ".") : null;
     }
 
+    /// <summary>Accepts <paramref name="field"/> with any value, unread: a server-set field of a resource sent back as read.</summary>
+    public void Ignore(string field) => _read.Add(field);
+
     /// <summary>Reports every field of the object that none of the accessors asked for: a typo must not pass silently.</summary>
     public void RejectUnknown(string thing, IEnumerable<string> known)
     {

@@ -13,12 +13,15 @@ internal static class RouteRequest
     public const string Example = """{"path":"/api/drivers/{**rest}","destinations":["http://127.0.0.1:6001"],"stage":"legacy"}""";
 
     private static readonly string[] Fields =
-        ["id", "path", "methods", "header", "destinations", "stage", "owner", "weight", "order", "shadow", "fallbackToLegacyWhenUnhealthy", "healthPath", "timeoutSeconds"];
+        ["id", "path", "methods", "header", "destinations", "stage", "owner", "ownerFence", "weight", "order", "shadow", "fallbackToLegacyWhenUnhealthy", "healthPath", "timeoutSeconds"];
 
     /// <summary>Whether the body names the write owner (a new route may start owned by its service; an existing one changes owner only by handoff).</summary>
     public static bool NamesOwner(JsonElement body) => body.ValueKind == JsonValueKind.Object && body.TryGetProperty("owner", out _);
 
-    /// <summary>The route the body describes; null when any field is invalid (each one recorded in <paramref name="errors"/>).</summary>
+    /// <summary>
+    /// The route the body describes; null when any field is invalid (each one recorded in <paramref name="errors"/>).
+    /// <c>ownerFence</c> is accepted (so a route read with GET can be sent back) and ignored: only the handoff sets it.
+    /// </summary>
     public static RouteDefinition? Read(JsonElement body, FieldErrors errors)
     {
         var json = new JsonFields(body, errors);
@@ -56,6 +59,7 @@ internal static class RouteRequest
             HealthPath = json.String("healthPath", "the service's health path, e.g. /healthz") ?? defaults.HealthPath,
             TimeoutSeconds = json.Int("timeoutSeconds", "the per-request timeout in seconds, 1–600") ?? defaults.TimeoutSeconds,
         };
+        json.Ignore("ownerFence"); // set by the handoff alone
         json.RejectUnknown("a route", Fields);
         return errors.Any ? null : route;
     }

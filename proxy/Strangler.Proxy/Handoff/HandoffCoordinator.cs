@@ -48,8 +48,8 @@ public sealed record HandoffReport(
 /// waits until legacy has it; it is refused while the service reports no reverse sync (its writes would be lost).
 /// </summary>
 internal sealed class HandoffCoordinator(
-    RouteTableHolder table, RouteChangeService changes, WriteGates gates, IReplicaHolds replicas, ServiceHealth health, IOptions<HandoffOptions> options,
-    TimeProvider time, ILogger<HandoffCoordinator> logger) : IDisposable
+    RouteTableHolder table, RouteChangeService changes, WriteGates gates, IReplicaHolds replicas, ServiceHealth health, OwnerNotices notices,
+    IOptions<HandoffOptions> options, TimeProvider time, ILogger<HandoffCoordinator> logger) : IDisposable
 {
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
@@ -206,7 +206,7 @@ internal sealed class HandoffCoordinator(
             }
 
             // From here on the flip is not interrupted: the budget kept its reserve for it.
-            var result = await changes.SetOwnerAsync(id, to, reason ?? $"handoff at fence {fenceText}", actor, cancellationToken);
+            var result = await changes.SetOwnerAsync(id, to, to == WriteOwner.Service ? fence.Position : null, reason ?? $"handoff at fence {fenceText}", actor, cancellationToken);
             if (result.Failure != RouteChangeFailure.None)
             {
                 return Aborted($"the new owner could not be recorded: {result.Detail}",
@@ -217,7 +217,7 @@ internal sealed class HandoffCoordinator(
             // violations), but within what is left of the held writes' patience.
             using var notifyLimit = new CancellationTokenSource(TimeSpan.FromMilliseconds(
                 Math.Max(100, Settings.MaxHoldMilliseconds - Stopwatch.GetElapsedTime(holding).TotalMilliseconds - 50)));
-            await NotifyAsync(route.Destinations, to, to == WriteOwner.Service ? fence.Position : null, notifyLimit.Token);
+            await notices.NotifyAsync(route.Destinations, to, to == WriteOwner.Service ? fence.Position : null, periodic: false, notifyLimit.Token);
             return Done(HandoffOutcome.Completed, to == WriteOwner.Service
                 ? $"writes now go to the service; everything legacy committed up to {fenceText} was applied first."
                 : $"writes now go to legacy; every write the service took, up to its outbox position {fenceText}, was applied into legacy first.");
@@ -246,34 +246,6 @@ internal sealed class HandoffCoordinator(
         {
             var (held, refused) = gate.Counts;
             return Report(outcome, detail, fenceText, Stopwatch.GetElapsedTime(holding).TotalMilliseconds, held - heldBefore, refused - refusedBefore);
-        }
-    }
-
-    /// <summary>
-    /// Tells the service's instances who owns the writes now (<c>POST /sync/owner</c>), so their sync can flag legacy
-    /// changes after the fence as single-writer violations. Best effort: the handoff does not depend on it.
-    /// </summary>
-    private async Task NotifyAsync(IReadOnlyList<string> destinations, WriteOwner owner, ulong? fence, CancellationToken cancellationToken)
-    {
-        foreach (var destination in destinations)
-        {
-            try
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, $"{destination.TrimEnd('/')}/sync/owner")
-                {
-                    Content = System.Net.Http.Json.JsonContent.Create(new { owner = OwnerNames.Name(owner), fence }),
-                };
-                request.Headers.TryAddWithoutValidation(Forwarding.StranglerTransformer.OwnerHeader, "service");
-                using var response = await _http.SendAsync(request, cancellationToken);
-                if (!response.IsSuccessStatusCode)
-                {
-                    logger.LogWarning("Handoff: {Destination} did not take the new owner ({Status})", destination, (int)response.StatusCode);
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                logger.LogWarning("Handoff: {Destination} could not be told the new owner: {Error}", destination, e.Message);
-            }
         }
     }
 

@@ -27,6 +27,12 @@ public sealed class HandoffOptions
     /// </summary>
     public int ReplicaLeaseMilliseconds { get; set; } = 5000;
 
+    /// <summary>
+    /// How often every route's services are told who owns the route's writes (a restarted service forgets it, the
+    /// notice after a handoff is best effort); 0 turns the periodic notice off.
+    /// </summary>
+    public int AnnounceOwnerMilliseconds { get; set; } = 5000;
+
     /// <summary>How often the sync's position is polled while waiting.</summary>
     public int PollMilliseconds { get; set; } = 5;
 }

@@ -20,6 +20,7 @@ public static class HandoffRegistration
                 "Proxy:Handoff:PrecheckMilliseconds, DrainMilliseconds, FenceMilliseconds and MaxHoldMilliseconds must be at least 1.")
             .Validate(o => o.ReplicaLeaseMilliseconds >= 100, "Proxy:Handoff:ReplicaLeaseMilliseconds must be at least 100.")
             .Validate(o => o.PollMilliseconds >= 1, "Proxy:Handoff:PollMilliseconds must be at least 1.")
+            .Validate(o => o.AnnounceOwnerMilliseconds >= 0, "Proxy:Handoff:AnnounceOwnerMilliseconds must be 0 (off) or more.")
             .ValidateOnStart();
         services.AddOptions<ReadYourWritesOptions>()
             .BindConfiguration(ReadYourWritesOptions.SectionName)
@@ -28,6 +29,8 @@ public static class HandoffRegistration
             .ValidateOnStart();
         services.AddSingleton<WriteGates>();
         services.AddSingleton<HandoffCoordinator>();
+        services.AddSingleton<OwnerNotices>();
+        services.AddHostedService(sp => sp.GetRequiredService<OwnerNotices>());
         services.AddSingleton<ReadYourWrites>();
         services.AddSingleton<IReplicaHolds>(sp => sp.GetRequiredService<IRouteStore>() is PostgresRouteStore shared
             ? ActivatorUtilities.CreateInstance<PostgresReplicaHolds>(sp, sp.GetRequiredService<NpgsqlDataSource>(), shared)

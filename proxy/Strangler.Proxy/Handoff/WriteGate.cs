@@ -33,6 +33,21 @@ internal sealed class WriteGate
     /// <summary>Writes that waited at a hold, and writes refused because the hold outlasted the limit.</summary>
     public (long Held, long Refused) Counts => (Interlocked.Read(ref _held), Interlocked.Read(ref _refused));
 
+    /// <summary>Enters the gate if it is not held (not counted as a held or refused write); null while it is held.</summary>
+    public Lease? TryEnter()
+    {
+        lock (_lock)
+        {
+            if (_hold is not null)
+            {
+                return null;
+            }
+
+            _inFlight++;
+            return new Lease(this, 0);
+        }
+    }
+
     /// <summary>Enters the gate (waiting while it is held); null when the hold outlasted <paramref name="limit"/>.</summary>
     public async ValueTask<Lease?> EnterAsync(TimeSpan limit, CancellationToken cancellationToken)
     {

@@ -79,14 +79,14 @@ internal sealed class RouteChangeService(
             : namesOwner && route.Owner != current.Owner
                 ? (null, RouteChangeResult.Conflict(
                     $"Route '{route.Id}' is written by {OwnerNames.Name(current.Owner)}; the write owner changes only through the handoff: POST /admin/routes/{route.Id}/owner."))
-                : (route with { Owner = current.Owner }, null),
+                : (route with { Owner = current.Owner, OwnerFence = current.OwnerFence }, null),
             checkDestinations: true, cancellationToken);
 
-    /// <summary>Records the new write owner (the handoff has fenced and drained before calling this).</summary>
-    public Task<RouteChangeResult> SetOwnerAsync(string id, WriteOwner owner, string? reason, string actor, CancellationToken cancellationToken) =>
+    /// <summary>Records the new write owner and, for the service, the fence (the handoff has fenced and drained before calling this).</summary>
+    public Task<RouteChangeResult> SetOwnerAsync(string id, WriteOwner owner, ulong? fence, string? reason, string actor, CancellationToken cancellationToken) =>
         ChangeAsync(id, "owner", reason, actor, current => current is null
             ? (null, RouteChangeResult.NotFound(id))
-            : (current with { Owner = owner }, null), checkDestinations: owner == WriteOwner.Service, cancellationToken);
+            : (current with { Owner = owner, OwnerFence = owner == WriteOwner.Service ? fence : null }, null), checkDestinations: owner == WriteOwner.Service, cancellationToken);
 
     public Task<RouteChangeResult> DeleteAsync(string id, string? reason, string actor, CancellationToken cancellationToken) =>
         ChangeAsync(id, "delete", reason, actor, current => current is null ? (null, RouteChangeResult.NotFound(id)) : (null, null),

@@ -27,6 +27,13 @@ public sealed record RouteDefinition
     /// <summary>Who takes the route's writes; changed only by the handoff (<see cref="WriteOwner"/>).</summary>
     public WriteOwner Owner { get; init; } = WriteOwner.Legacy;
 
+    /// <summary>
+    /// While <see cref="Owner"/> is service: the handoff's fence (legacy's WAL position, as a number), told to the
+    /// service with the owner so its sync flags legacy writes committed after it. Set only by the handoff; a value in a
+    /// PUT body is ignored.
+    /// </summary>
+    public ulong? OwnerFence { get; init; }
+
     /// <summary>Canary share of user cohorts, 0–100 (only meaningful at <see cref="Stage.Canary"/>).</summary>
     public int Weight { get; init; }
 

@@ -436,8 +436,18 @@ public sealed class PlaybookRunner(
                             return (false, $"{fresh} legacy writes bypassed the owner (single-writer violations) — see the service's log", true);
                         }
 
-                        met = Stopwatch.GetElapsedTime(started).TotalSeconds >= gate.ForSeconds;
-                        detail = $"owner {status.GetProperty("owner").GetString()}, no violation for {Stopwatch.GetElapsedTime(started).TotalSeconds:0.#} s";
+                        // Violations are only counted by a service that knows it owns the writes (it forgets on restart until
+                        // the proxy tells it again): a service that does not agree with the route is not watching.
+                        var serviceSays = status.GetProperty("owner").GetString();
+                        var routeSays = await proxy.RouteAsync(playbook.RouteId, cancellationToken) is { } route && route.TryGetProperty("owner", out var o)
+                            ? o.GetString() : "legacy";
+                        var agree = serviceSays == routeSays;
+                        okSince = agree ? okSince ?? Stopwatch.GetTimestamp() : null;
+                        var watched = okSince is { } since ? Stopwatch.GetElapsedTime(since).TotalSeconds : 0;
+                        met = agree && watched >= gate.ForSeconds;
+                        detail = agree
+                            ? $"owner {serviceSays}, no violation for {watched:0.#} s"
+                            : $"the service says its writes are owned by {serviceSays}, the route says {routeSays} (the proxy tells it again every few seconds)";
                         break;
                     }
 

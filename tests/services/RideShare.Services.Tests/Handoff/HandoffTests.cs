@@ -32,6 +32,9 @@ public class HandoffStack : SyncedStack
     /// </summary>
     protected virtual int MaxHoldMilliseconds => DrainWaitMilliseconds + HandoffWaitMilliseconds + 2000;
 
+    /// <summary>How often the proxy re-tells every route's services who owns the writes.</summary>
+    protected virtual int AnnounceOwnerMilliseconds => 500;
+
     /// <summary>Where the proxy's route to a service points: the service itself unless a test puts something in between.</summary>
     protected virtual Task<Uri> DestinationAsync(string route, Uri service) => Task.FromResult(service);
 
@@ -81,7 +84,8 @@ public class HandoffStack : SyncedStack
             $"--Proxy:Admin:Token={Token}", .. ProxyStoreArgs,
             "--Proxy:Health:IntervalMilliseconds=100", $"--Proxy:Handoff:LegacyConnectionString={LegacyConnectionString}",
             $"--Proxy:Handoff:PrecheckMilliseconds={HandoffWaitMilliseconds}", $"--Proxy:Handoff:FenceMilliseconds={HandoffWaitMilliseconds}",
-            $"--Proxy:Handoff:DrainMilliseconds={DrainWaitMilliseconds}", $"--Proxy:Handoff:MaxHoldMilliseconds={MaxHoldMilliseconds}", "--Log:MinimumLevel=Warning",
+            $"--Proxy:Handoff:DrainMilliseconds={DrainWaitMilliseconds}", $"--Proxy:Handoff:MaxHoldMilliseconds={MaxHoldMilliseconds}",
+            $"--Proxy:Handoff:AnnounceOwnerMilliseconds={AnnounceOwnerMilliseconds}", "--Log:MinimumLevel=Warning",
         ], CancellationToken.None);
         var endpoints = app.Services.GetRequiredService<Strangler.Proxy.Hosting.ProxyEndpoints>();
         var admin = new HttpClient { BaseAddress = endpoints.AdminAddress };
@@ -486,3 +490,65 @@ public sealed class ReservationAcrossTheHandoffTests(RoundTripStack stack) : ICl
         }
     }
 }
+
+/// <summary>
+/// A service that forgot who owns its writes — a restart forgets it, and the notice after a handoff is best effort — is
+/// told again by the proxy within Proxy:Handoff:AnnounceOwnerMilliseconds, with the handoff's fence (kept in the route).
+/// Before, a restarted owner said "legacy" until the next handoff and counted no single-writer violation.
+/// </summary>
+public sealed class OwnerNoticeTests(RoundTripStack stack) : IClassFixture<RoundTripStack>
+{
+    [Fact]
+    public async Task AServiceThatForgotTheOwner_IsToldAgain_WithTheHandoffsFence()
+    {
+        await stack.CaughtUpAsync(stack.Drivers);
+        var handoff = await stack.Admin.PostAsJsonAsync("/admin/routes/drivers/owner", new { owner = "service", reason = "owner notice" });
+        HandoffStack.AssertCompleted(handoff, await handoff.Content.ReadAsStringAsync());
+        var route = await stack.Admin.GetFromJsonAsync<JsonElement>("/admin/routes/drivers");
+        var fence = route.GetProperty("ownerFence").GetUInt64();
+        var status = await SyncedStack.StatusAsync(stack.Drivers);
+        Assert.Equal("service", status.GetProperty("owner").GetString());
+        Assert.Equal(fence, status.GetProperty("ownerFence").GetUInt64());
+
+        // Forgotten, as after a restart: the next periodic notice restores owner and fence.
+        await ForgetAsync();
+        await Eventually.TrueAsync(async () =>
+        {
+            var now = await SyncedStack.StatusAsync(stack.Drivers);
+            return now.GetProperty("owner").GetString() == "service" && now.GetProperty("ownerFence").GetUInt64() == fence;
+        }, "the proxy telling the service again", 15_000);
+
+        // A route read with GET and sent back keeps its owner and fence (a fence in the body is ignored).
+        var body = System.Text.Json.Nodes.JsonNode.Parse(route.GetRawText())!.AsObject();
+        body["ownerFence"] = 1;
+        body["weight"] = 0;
+        var put = await stack.Admin.PutAsJsonAsync("/admin/routes/drivers", body);
+        Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        var after = await stack.Admin.GetFromJsonAsync<JsonElement>("/admin/routes/drivers");
+        Assert.Equal("service", after.GetProperty("owner").GetString());
+        Assert.Equal(fence, after.GetProperty("ownerFence").GetUInt64());
+
+        // Handed back: the route keeps no fence, and the service is kept at legacy.
+        var back = await stack.Admin.PostAsJsonAsync("/admin/routes/drivers/owner", new { owner = "legacy", reason = "owner notice" });
+        HandoffStack.AssertCompleted(back, await back.Content.ReadAsStringAsync());
+        var legacy = await stack.Admin.GetFromJsonAsync<JsonElement>("/admin/routes/drivers");
+        Assert.True(!legacy.TryGetProperty("ownerFence", out var none) || none.ValueKind == JsonValueKind.Null, legacy.ToString());
+        Assert.Equal("legacy", (await SyncedStack.StatusAsync(stack.Drivers)).GetProperty("owner").GetString());
+        using (var wrong = new HttpRequestMessage(HttpMethod.Post, "/sync/owner") { Content = JsonContent.Create(new { owner = "service", fence = 1 }) })
+        {
+            wrong.Headers.Add("X-Strangler-Owner", "service");
+            Assert.True((await stack.Drivers.Client.SendAsync(wrong)).IsSuccessStatusCode);
+        }
+
+        await Eventually.TrueAsync(async () => (await SyncedStack.StatusAsync(stack.Drivers)).GetProperty("owner").GetString() == "legacy",
+            "the proxy correcting a service that believes it owns the writes", 15_000);
+
+        async Task ForgetAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/sync/owner") { Content = JsonContent.Create(new { owner = "legacy" }) };
+            request.Headers.Add("X-Strangler-Owner", "service");
+            Assert.True((await stack.Drivers.Client.SendAsync(request)).IsSuccessStatusCode);
+        }
+    }
+}
+

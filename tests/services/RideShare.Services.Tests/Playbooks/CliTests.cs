@@ -206,7 +206,9 @@ public sealed class DemoSignalTests : IDisposable
     public async Task ASignalWhileTheStackRuns_StopsEveryProcessAndPostgres(string signal)
     {
         var portBase = DemoTests.FreePortBase();
-        using var process = AppProcess.Start("strangler.dll", new Dictionary<string, string> { ["STRANGLER_ADMIN_TOKEN"] = "" },
+        // Signals ignored by whoever started the tests (nohup ignores SIGHUP) stay ignored in every child, and the CLI
+        // rightly keeps running then (`nohup strangler demo`): the demo starts with the default disposition, as from a shell.
+        using var process = AppProcess.StartVia(["env", $"--default-signal={signal}"], "strangler.dll", new Dictionary<string, string> { ["STRANGLER_ADMIN_TOKEN"] = "" },
             "demo", "--quick", "--rate", "20", "--data", _data.Path, "--port-base", portBase.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await Eventually.TrueAsync(() => Task.FromResult(process.HasExited || process.Lines.Any(l => l.StartsWith("[1/", StringComparison.Ordinal))),
             "the stack up and the playbook started", 180_000);
@@ -217,8 +219,16 @@ public sealed class DemoSignalTests : IDisposable
             await kill.WaitForExitAsync();
         }
 
-        await process.WaitForExitAsync(TimeSpan.FromMinutes(2));
-        Assert.Equal(130, process.ExitCode);
+        try
+        {
+            await process.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"the CLI did not exit within 2 min of SIG{signal}:\n{string.Join('\n', process.Lines.TakeLast(30).Concat(process.Errors))}");
+        }
+
+        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}:\n{string.Join('\n', process.Lines.TakeLast(30).Concat(process.Errors))}");
         foreach (var offset in DemoTests.Offsets)
         {
             Assert.False(Strangler.Cli.Stack.DemoStack.InUse(portBase + offset), $"port {portBase + offset} still answers after SIG{signal}");
