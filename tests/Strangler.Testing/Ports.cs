@@ -3,10 +3,16 @@ using System.Net.Sockets;
 
 namespace Strangler.Testing;
 
-/// <summary>Loopback ports for processes that must keep one address across restarts.</summary>
+/// <summary>
+/// Loopback ports for processes that must keep one address across restarts. A port handed out is never handed out
+/// again, in this process or in another test process running at the same time (the test assemblies run in parallel):
+/// each is reserved by an exclusive lock on a file named after it, held until this process ends.
+/// </summary>
 public static class Ports
 {
     private static readonly HashSet<int> Handed = [];
+    private static readonly List<FileStream> Reservations = [];
+    private static readonly string ReservationFolder = Path.Combine(Path.GetTempPath(), "strangler-test-ports");
 
     /// <summary>A port free on loopback right now, outside the ephemeral range.</summary>
     public static int Free()
@@ -24,7 +30,7 @@ public static class Ports
                     continue;
                 }
 
-                if (!IsFree(port))
+                if (!IsFree(port) || !Reserve(port))
                 {
                     continue;
                 }
@@ -49,19 +55,49 @@ public static class Ports
             for (var attempt = 0; attempt < 2_000; attempt++)
             {
                 var candidate = Random.Shared.Next(20_000, 32_000 - span);
-                if (offsets.All(o => !Handed.Contains(candidate + o) && IsFree(candidate + o)))
+                if (!offsets.All(o => !Handed.Contains(candidate + o) && IsFree(candidate + o)))
                 {
-                    foreach (var offset in offsets)
+                    continue;
+                }
+
+                var reserved = new List<int>();
+                foreach (var offset in offsets)
+                {
+                    if (!Reserve(candidate + offset))
                     {
-                        Handed.Add(candidate + offset);
+                        break;
                     }
 
+                    reserved.Add(candidate + offset);
+                }
+
+                // Ports reserved for a base that fell through stay reserved (and unused): simpler than releasing them.
+                Handed.UnionWith(reserved);
+                if (reserved.Count == offsets.Count)
+                {
                     return candidate;
                 }
             }
         }
 
         throw new InvalidOperationException($"no base between 20000 and {32_000 - span} with all of its ports free");
+    }
+
+    /// <summary>Takes the port's reservation file for this process; false when another live test process holds it.</summary>
+    private static bool Reserve(int port)
+    {
+        Directory.CreateDirectory(ReservationFolder);
+        try
+        {
+            // FileShare.None takes an exclusive advisory lock (flock) on Unix: released by the kernel when this process ends.
+            Reservations.Add(new FileStream(Path.Combine(ReservationFolder, port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static bool IsFree(int port)
