@@ -116,6 +116,13 @@ internal sealed class HandoffCoordinator(
                 "Handoffs need the monolith's database for the fence: set Proxy:Handoff:LegacyConnectionString (only its WAL position is read).");
         }
 
+        if (to == WriteOwner.Service && route.Stage != Stage.Service)
+        {
+            return Report(HandoffOutcome.Refused,
+                $"Route '{id}' serves its reads at {StageNames.Name(route.Stage)}: writes move after reads (a user writing to the service and " +
+                "reading from legacy could miss their own write). Move reads to the service first (stage service), then hand the writes over.");
+        }
+
         if (health.PickHealthy(route.Destinations) is not { } destination)
         {
             return Report(HandoffOutcome.Refused, $"Route '{id}' has no healthy service destination.");

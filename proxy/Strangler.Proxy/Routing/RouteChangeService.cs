@@ -111,6 +111,19 @@ internal sealed class RouteChangeService(
             : (current with { Stage = Stage.Legacy, Weight = 0 }, null), checkDestinations: false, cancellationToken);
 
     /// <summary>
+    /// Reads move to the service before writes, and come back after them: while the service owns a route's writes, a
+    /// change that takes reads off the service (or a new route owned by its service with reads elsewhere) is refused —
+    /// a read at legacy could miss the service's writes the reverse sync has not applied yet. A rollback is exempt.
+    /// </summary>
+    private static RouteChangeResult? ReadsLeaveTheWriter(RouteDefinition? current, RouteDefinition? next) =>
+        next is { Owner: WriteOwner.Service } && next.Stage != Stage.Service && (current is null || current.Stage == Stage.Service)
+            ? RouteChangeResult.Conflict(
+                $"Route '{next.Id}' is written by its service, so its reads stay at the service: reads move before writes and come back " +
+                "after them (a read at legacy could miss a write the reverse sync has not applied yet). Hand the writes back first " +
+                $"(POST /admin/routes/{next.Id}/owner {{\"owner\":\"legacy\"}}), or roll back (POST /admin/routes/{next.Id}/rollback), which is never refused.")
+            : null;
+
+    /// <summary>
     /// Applies <paramref name="change"/> to the route's current definition (null when absent). It returns the
     /// new definition (null deletes) or a failure.
     /// </summary>
@@ -132,6 +145,11 @@ internal sealed class RouteChangeService(
                 if (failure is not null)
                 {
                     return failure;
+                }
+
+                if (action is "create" or "put" or "stage" && ReadsLeaveTheWriter(current, next) is { } behind)
+                {
+                    return behind;
                 }
 
                 if (next is not null && await CheckAsync(next, checkDestinations, cancellationToken) is { } invalid)

@@ -91,6 +91,33 @@ public sealed class StageTests(StranglerStack stack) : IClassFixture<StranglerSt
     }
 
     [Fact]
+    public async Task ARouteWrittenByItsService_KeepsItsReadsThere_UntilWritesGoBackOrARollback()
+    {
+        var service = new[] { stack.ServiceAddress.ToString() };
+        var split = await stack.Proxy.Admin.PutAsJsonAsync("/admin/routes/svc-owned",
+            new { path = "/api/svc-owned/{**rest}", destinations = service, stage = "canary", weight = 10, owner = "service" });
+        Assert.Equal(HttpStatusCode.Conflict, split.StatusCode);
+        Assert.Contains("reads move before writes", await split.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await stack.Proxy.Admin.GetAsync("/admin/routes/svc-owned")).StatusCode);
+
+        await stack.Proxy.PutRouteAsync("svc-owned", new { path = "/api/svc-owned/{**rest}", destinations = service, stage = "service", owner = "service" });
+        var canary = await stack.Proxy.Admin.PostAsJsonAsync("/admin/routes/svc-owned/stage", new { stage = "canary", weight = 50 });
+        var shadow = await stack.Proxy.Admin.PutAsJsonAsync("/admin/routes/svc-owned", new { path = "/api/svc-owned/{**rest}", destinations = service, stage = "shadow" });
+        Assert.Equal(HttpStatusCode.Conflict, canary.StatusCode);
+        Assert.Contains("POST /admin/routes/svc-owned/owner", await canary.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, shadow.StatusCode);
+        Assert.Equal("service", (await stack.Proxy.GetJsonAsync("/admin/routes/svc-owned")).GetProperty("stage").GetString());
+
+        // A rollback is never refused; from there, reads may move back toward the service.
+        Assert.Equal(HttpStatusCode.OK, (await stack.Proxy.Admin.PostAsJsonAsync("/admin/routes/svc-owned/rollback", new { reason = "test" })).StatusCode);
+        var rolledBack = await stack.Proxy.GetJsonAsync("/admin/routes/svc-owned");
+        Assert.Equal("legacy", rolledBack.GetProperty("stage").GetString());
+        Assert.Equal("service", rolledBack.GetProperty("owner").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await stack.Proxy.Admin.PostAsJsonAsync("/admin/routes/svc-owned/stage", new { stage = "canary", weight = 20 })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await stack.Proxy.Admin.DeleteAsync("/admin/routes/svc-owned")).StatusCode);
+    }
+
+    [Fact]
     public async Task Handoff_WithoutTheLegacyDatabaseConfigured_IsRefusedAndChangesNothing()
     {
         await stack.Proxy.PutRouteAsync("unfenced", new { path = "/api/unfenced/{**rest}", destinations = new[] { stack.ServiceAddress.ToString() }, stage = "canary", weight = 10 });

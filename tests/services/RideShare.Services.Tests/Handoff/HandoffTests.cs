@@ -144,6 +144,28 @@ public sealed class HandoffTests(HandoffStack stack) : IClassFixture<HandoffStac
     }
 
     [Fact]
+    public async Task HandOff_WhileReadsAreNotAllAtTheService_IsRefusedBeforeHolding()
+    {
+        var canary = await stack.Admin.PostAsJsonAsync("/admin/routes/passengers/stage", new { stage = "canary", weight = 50 });
+        Assert.True(canary.IsSuccessStatusCode, await canary.Content.ReadAsStringAsync());
+        try
+        {
+            var handoff = await stack.Admin.PostAsJsonAsync("/admin/routes/passengers/owner", new { owner = "service" });
+
+            var problem = await ProblemAsync(handoff, HttpStatusCode.Conflict);
+            Assert.Contains("writes move after reads", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal("refused", problem.GetProperty("handoff").GetProperty("outcome").GetString());
+            Assert.Equal(0, problem.GetProperty("handoff").GetProperty("heldWrites").GetInt64());
+            Assert.Equal("legacy", (await stack.Admin.GetFromJsonAsync<JsonElement>("/admin/routes/passengers")).GetProperty("owner").GetString());
+        }
+        finally
+        {
+            var back = await stack.Admin.PostAsJsonAsync("/admin/routes/passengers/stage", new { stage = "service" });
+            Assert.True(back.IsSuccessStatusCode, await back.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
     public async Task ReadYourWrites_AUserReadsTheirOwnWrite_EvenWhileTheServiceLags()
     {
         await stack.CaughtUpAsync(stack.Passengers);
