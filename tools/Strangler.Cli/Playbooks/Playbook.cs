@@ -223,6 +223,20 @@ public sealed record Playbook(string Name, string Title, string RouteId, string 
                 throw Problem(source, where, "a step needs an action, gates, or both");
             }
 
+            // Reads move to the service before writes and come back after them (the proxy refuses otherwise): caught here
+            // where the playbook itself says so, before anything runs.
+            var lastStage = steps.LastOrDefault(s => s.Action?.Type == "stage")?.Action!.Stage;
+            var serviceOwns = steps.LastOrDefault(s => s.Action?.Type == "owner")?.Action!.Owner == "service";
+            if (action is { Type: "owner", Owner: "service" } && lastStage is not (null or "service"))
+            {
+                throw Problem(source, where, $"action.owner: writes move after reads, but an earlier step leaves reads at {lastStage}: move them to the service (stage service) first");
+            }
+
+            if (action is { Type: "stage" } && action.Stage != "service" && serviceOwns)
+            {
+                throw Problem(source, where, "action.stage: an earlier step hands the writes to the service; reads stay at the service until a step hands them back (owner legacy)");
+            }
+
             steps.Add(new PlaybookStep(id, step.OptionalText("title") ?? id, action, gates));
         }
 

@@ -44,6 +44,10 @@ public sealed class PlaybookFileTests
     [InlineData("""{ "id": "a\u0001", "action": { "type": "route" } }""", "id: 1 or more letters, digits")]
     [InlineData("""{ "id": "s", "action": { "type": "route" } }, { "id": "s", "action": { "type": "route" } }""", "step 's' (steps[1]): id: another step has this id")]
     [InlineData("""{ "action": { "type": "route" } }""", "steps[0]: id: required")]
+    [InlineData("""{ "id": "c", "action": { "type": "stage", "stage": "canary", "weight": 50 } }, { "id": "w", "action": { "type": "owner", "owner": "service" } }""",
+        "step 'w' (steps[1]): action.owner: writes move after reads, but an earlier step leaves reads at canary")]
+    [InlineData("""{ "id": "r", "action": { "type": "stage", "stage": "service" } }, { "id": "w", "action": { "type": "owner", "owner": "service" } }, { "id": "c", "action": { "type": "stage", "stage": "canary", "weight": 5 } }""",
+        "step 'c' (steps[2]): action.stage: an earlier step hands the writes to the service")]
     public void StepProblems_NameTheStepAndTheField(string steps, string expected)
     {
         var e = Assert.Throws<CliException>(() => Playbook.Parse(With(steps), "t.json"));

@@ -222,6 +222,7 @@ public sealed class PlaybookEngineTests(PlaybookStack stack) : IClassFixture<Pla
         await stack.CaughtUpAsync(stack.Drivers);
         var playbook = Playbook.Parse(DriversPlaybook("violated", """
             { "id": "replicate", "action": { "type": "route" } },
+            { "id": "reads-100", "action": { "type": "stage", "stage": "service" } },
             { "id": "hand-writes-over", "action": { "type": "owner", "owner": "service" }, "gates": [ { "type": "singleWriter", "forSeconds": 120, "timeoutSeconds": 180 } ] }
             """), "violated.json");
         var (runner, output, _) = Runner(playbook);
@@ -234,7 +235,7 @@ public sealed class PlaybookEngineTests(PlaybookStack stack) : IClassFixture<Pla
 
             var state = await running;
             Assert.Equal("stopped", state.Status);
-            Assert.Contains("legacy writes bypassed the owner (single-writer violations)", state.Steps[1].Detail, StringComparison.Ordinal);
+            Assert.Contains("legacy writes bypassed the owner (single-writer violations)", state.Steps[2].Detail, StringComparison.Ordinal);
         }
         finally
         {
