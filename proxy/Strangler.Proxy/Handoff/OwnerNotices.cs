@@ -89,7 +89,15 @@ internal sealed class OwnerNotices(RouteTableHolder table, WriteGates gates, IOp
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await AnnounceAsync(stoppingToken);
+                try
+                {
+                    await AnnounceAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    // A background loop that threw would stop the whole proxy (the host's default): log, try next round.
+                    logger.LogWarning(e, "Owner notices: this round failed; the next one runs in {Interval} ms", options.Value.AnnounceOwnerMilliseconds);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

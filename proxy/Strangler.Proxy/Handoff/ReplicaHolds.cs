@@ -193,8 +193,9 @@ internal sealed class PostgresReplicaHolds(
                         await connection.WaitAsync(beat, cancellationToken); // a notification or the next beat
                     }
                 }
-                catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or SocketException && !cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (e is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
                 {
+                    // Whatever failed (the store unreachable, mostly), the loop goes on: one that threw would stop the whole proxy.
                     logger.LogWarning("Handoff holds: cannot reach the route store ({Error}); retrying in {Delay} ms", e.Message, delay.TotalMilliseconds);
                     await ReleaseAsync(_holding.Where(h => Stopwatch.GetTimestamp() >= h.Value.Deadline).Select(h => h.Key).ToList(), cancellationToken);
                     await Task.Delay(delay, cancellationToken);

@@ -18,11 +18,19 @@ internal sealed class ActiveHealthProber(
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.IntervalMilliseconds));
         do
         {
-            var targets = table.Current.Routes
-                .SelectMany(r => r.Destinations.Select(d => (Destination: d, Url: d + r.Definition.HealthPath)))
-                .Distinct()
-                .ToList();
-            await Task.WhenAll(targets.Select(t => ProbeAsync(t.Destination, t.Url, stoppingToken)));
+            try
+            {
+                var targets = table.Current.Routes
+                    .SelectMany(r => r.Destinations.Select(d => (Destination: d, Url: d + r.Definition.HealthPath)))
+                    .Distinct()
+                    .ToList();
+                await Task.WhenAll(targets.Select(t => ProbeAsync(t.Destination, t.Url, stoppingToken)));
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // A background loop that threw would stop the whole proxy (the host's default): log, probe next round.
+                logger.LogWarning(e, "Active health probes: this round failed");
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
