@@ -13,6 +13,7 @@ using RideShare.Drivers.Hosting;
 using RideShare.Monolith.Hosting;
 using RideShare.Monolith.Migrations;
 using Strangler.Hosting.Postgres;
+using Strangler.Proxy;
 using Strangler.Proxy.Hosting;
 
 // Usage: dotnet run -c Release --project bench/Handoff -- [writes/s] [reads/s] [seconds per phase] [handoffs]

@@ -1,4 +1,5 @@
 using Serilog;
+using Strangler.Proxy;
 using Strangler.Proxy.Hosting;
 
 Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
@@ -11,7 +12,7 @@ try
     return 0;
 }
 catch (Exception e) when (e is Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException or IOException
-    or Strangler.Proxy.Persistence.RouteStoreException)
+    or Strangler.Proxy.Routing.RouteStoreException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Strangler.Hosting.Http;
-using Strangler.Proxy.Persistence;
 using Strangler.Proxy.Routing;
 using Strangler.Proxy.Stats;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Strangler.Proxy.Forwarding;
 using Strangler.Proxy.Routing;
 using Strangler.Proxy.Stats;
 

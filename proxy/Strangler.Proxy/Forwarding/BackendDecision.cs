@@ -1,4 +1,4 @@
-using Strangler.Proxy.Stats;
+using Strangler.Proxy.Routing;
 
 namespace Strangler.Proxy.Forwarding;
 

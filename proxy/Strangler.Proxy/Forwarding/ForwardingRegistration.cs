@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Strangler.Proxy.Routing;
 
 namespace Strangler.Proxy.Forwarding;
 

@@ -1,4 +1,5 @@
 using Strangler.Hosting.ServiceDefaults;
+using Strangler.Proxy.Routing;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Strangler.Proxy.Forwarding;
@@ -14,19 +15,16 @@ internal sealed class StranglerTransformer(LoopGuard loops) : HttpTransformer
     /// <summary>Set on a write forwarded to the service as its route's owner: the service then takes it (X-Strangler-Owner).</summary>
     public const string OwnerWriteItem = "strangler.owner-write";
 
-    /// <summary>Tells a service that the proxy forwards this write to it as the owner; never taken from clients.</summary>
-    public const string OwnerHeader = "X-Strangler-Owner";
-
     private readonly string _via = loops.ViaValue;
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         proxyRequest.Headers.TryAddWithoutValidation("Via", _via);
-        proxyRequest.Headers.Remove(OwnerHeader);
+        proxyRequest.Headers.Remove(OwnerNames.Header);
         if (!BackendSelector.IsSafe(httpContext.Request.Method) && httpContext.Items.ContainsKey(OwnerWriteItem)) // reads never touch Items
         {
-            proxyRequest.Headers.TryAddWithoutValidation(OwnerHeader, "service");
+            proxyRequest.Headers.TryAddWithoutValidation(OwnerNames.Header, "service");
         }
     }
 

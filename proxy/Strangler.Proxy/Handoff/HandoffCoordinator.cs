@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
-using Strangler.Proxy.Admin;
 using Strangler.Proxy.Health;
 using Strangler.Proxy.Routing;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Strangler.Proxy.Persistence;
+using Strangler.Proxy.Routing;
 
 namespace Strangler.Proxy.Handoff;
 

@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using Microsoft.Extensions.Options;
-using Strangler.Proxy.Forwarding;
 using Strangler.Proxy.Routing;
 
 namespace Strangler.Proxy.Handoff;
@@ -33,7 +32,7 @@ internal sealed class OwnerNotices(RouteTableHolder table, WriteGates gates, IOp
                 {
                     Content = JsonContent.Create(new { owner = OwnerNames.Name(owner), fence = owner == WriteOwner.Service ? fence ?? 0 : (ulong?)null }),
                 };
-                request.Headers.TryAddWithoutValidation(StranglerTransformer.OwnerHeader, "service");
+                request.Headers.TryAddWithoutValidation(OwnerNames.Header, "service");
                 using var response = await _http.SendAsync(request, cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {

@@ -2,9 +2,8 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Strangler.Proxy.Admin;
-using Strangler.Proxy.Routing;
 using Strangler.Proxy.Persistence;
+using Strangler.Proxy.Routing;
 
 namespace Strangler.Proxy.Handoff;
 

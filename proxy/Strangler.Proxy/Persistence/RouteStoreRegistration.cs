@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Strangler.Proxy.Routing;
 
 namespace Strangler.Proxy.Persistence;
 

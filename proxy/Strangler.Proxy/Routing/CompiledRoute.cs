@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Strangler.Proxy.Persistence;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Strangler.Proxy.Routing;

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Options;
 using Strangler.Hosting.Http;
-using Strangler.Proxy.Forwarding;
-using Strangler.Proxy.Persistence;
 
 namespace Strangler.Proxy.Routing;
 

@@ -1,4 +1,3 @@
-using Strangler.Proxy.Persistence;
 
 namespace Strangler.Proxy.Routing;
 

@@ -18,6 +18,12 @@ internal static class OwnerNames
 {
     public const string Allowed = "legacy or service";
 
+    /// <summary>
+    /// Tells a service that the proxy sends this write (or owner notice) as the route's owner's; set only by the proxy,
+    /// never passed on from clients.
+    /// </summary>
+    public const string Header = "X-Strangler-Owner";
+
     public static bool TryParse(string? text, out WriteOwner owner)
     {
         owner = WriteOwner.Legacy;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Strangler.Proxy.Admin;
 using Strangler.Proxy.Routing;
 
 namespace Strangler.Proxy.Safety;

@@ -16,6 +16,8 @@ public static class ShadowingRegistration
             .Validate(o => o.TimeoutMilliseconds >= 1, "Proxy:Shadow:TimeoutMilliseconds must be at least 1.")
             .Validate(o => o.DiffSampleSize >= 0, "Proxy:Shadow:DiffSampleSize must not be negative.")
             .ValidateOnStart();
+        services.AddOptions<Stats.ProxyStatsOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<ShadowOptions>>((stats, shadow) => stats.DiffSampleSize = shadow.Value.DiffSampleSize);
         services.AddSingleton<ShadowDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<ShadowDispatcher>());
         return services;

@@ -1,5 +1,5 @@
 using Prometheus;
-using Strangler.Proxy.Forwarding;
+using Strangler.Proxy.Routing;
 
 namespace Strangler.Proxy.Stats;
 

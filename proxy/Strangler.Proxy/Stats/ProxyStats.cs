@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
-
-using Strangler.Proxy.Forwarding;
+using Strangler.Proxy.Routing;
 
 namespace Strangler.Proxy.Stats;
 
 /// <summary>All request and shadow statistics, per route × backend; read by /admin/stats and /metrics.</summary>
-internal sealed class ProxyStats(Microsoft.Extensions.Options.IOptions<Shadowing.ShadowOptions> options, ProxyMetrics metrics)
+internal sealed class ProxyStats(Microsoft.Extensions.Options.IOptions<ProxyStatsOptions> options, ProxyMetrics metrics)
 {
     /// <summary>Route id used for requests no route matched.</summary>
     public const string Unmatched = "(unmatched)";

@@ -1,5 +1,4 @@
 using Prometheus;
-using Strangler.Proxy.Admin;
 using Strangler.Proxy.Health;
 using Strangler.Proxy.Routing;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Strangler.Proxy.Persistence;
+using Strangler.Proxy.Routing;
 
 namespace Strangler.Proxy.Tests.Admin;
 

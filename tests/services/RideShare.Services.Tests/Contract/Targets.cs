@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -6,7 +7,6 @@ using RideShare.Drivers.Hosting;
 using RideShare.Monolith.Hosting;
 using RideShare.Passengers.Hosting;
 using RideShare.Trips.Hosting;
-using System.Net.Http.Json;
 
 namespace RideShare.Services.Tests.Contract;
 
@@ -165,7 +165,7 @@ public class TripsServiceTarget : IContractTarget, IAsyncLifetime
             "--Proxy:Health:IntervalMilliseconds=100", "--Log:MinimumLevel=Warning",
         ], CancellationToken.None);
         _apps.Add(proxy);
-        var endpoints = proxy.Services.GetRequiredService<Strangler.Proxy.Hosting.ProxyEndpoints>();
+        var endpoints = proxy.Services.GetRequiredService<Strangler.Proxy.ProxyEndpoints>();
         ProxyAddress = endpoints.PublicAddress;
         Admin = new HttpClient { BaseAddress = endpoints.AdminAddress };
         Admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);

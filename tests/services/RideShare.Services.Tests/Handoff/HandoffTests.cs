@@ -87,7 +87,7 @@ public class HandoffStack : SyncedStack
             $"--Proxy:Handoff:DrainMilliseconds={DrainWaitMilliseconds}", $"--Proxy:Handoff:MaxHoldMilliseconds={MaxHoldMilliseconds}",
             $"--Proxy:Handoff:AnnounceOwnerMilliseconds={AnnounceOwnerMilliseconds}", "--Log:MinimumLevel=Warning",
         ], CancellationToken.None);
-        var endpoints = app.Services.GetRequiredService<Strangler.Proxy.Hosting.ProxyEndpoints>();
+        var endpoints = app.Services.GetRequiredService<Strangler.Proxy.ProxyEndpoints>();
         var admin = new HttpClient { BaseAddress = endpoints.AdminAddress };
         admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
         var replica = new ProxyReplica(app, new HttpClient { BaseAddress = endpoints.PublicAddress }, admin);

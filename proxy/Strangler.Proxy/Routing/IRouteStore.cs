@@ -1,6 +1,6 @@
 using Strangler.Proxy.Routing;
 
-namespace Strangler.Proxy.Persistence;
+namespace Strangler.Proxy.Routing;
 
 /// <summary>Durable home of the route table and its audit log.</summary>
 public interface IRouteStore

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace Strangler.Proxy.Hosting;
+namespace Strangler.Proxy;
 
 /// <summary>The two listeners (public and admin); their bound addresses are known once the server started.</summary>
 public sealed class ProxyEndpoints

@@ -1,6 +1,6 @@
 using Strangler.Proxy.Routing;
 
-namespace Strangler.Proxy.Persistence;
+namespace Strangler.Proxy.Routing;
 
 /// <summary>One route-table change: when, what, by whom, the route before and after, and why.</summary>
 public sealed record AuditEntry(

@@ -2,9 +2,8 @@ using System.Net;
 using System.Net.NetworkInformation;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using Strangler.Proxy.Hosting;
 
-namespace Strangler.Proxy.Forwarding;
+namespace Strangler.Proxy.Routing;
 
 /// <summary>
 /// Keeps the proxy from forwarding to itself. A destination that resolves to one of its own listeners is

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Strangler.Proxy.Persistence;
+namespace Strangler.Proxy.Routing;
 
 /// <summary>JSON settings of the admin API and the stores: camelCase, stages as lower-case strings.</summary>
 public static class ProxyJson

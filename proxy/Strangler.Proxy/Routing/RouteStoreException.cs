@@ -1,4 +1,4 @@
-namespace Strangler.Proxy.Persistence;
+namespace Strangler.Proxy.Routing;
 
 /// <summary>
 /// The stored route table cannot be read or used. <see cref="StoredVersion"/> is its version when that much

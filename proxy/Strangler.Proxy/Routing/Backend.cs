@@ -1,4 +1,4 @@
-namespace Strangler.Proxy.Forwarding;
+namespace Strangler.Proxy.Routing;
 
 /// <summary>Which side served a request.</summary>
 public enum Backend
