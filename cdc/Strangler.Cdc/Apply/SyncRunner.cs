@@ -245,6 +245,11 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
         lock (_lock)
         {
             _violations += violations;
+            if (_state == SyncState.Retrying)
+            {
+                _state = SyncState.Streaming;
+            }
+
             _checkpoint = next;
             _applied += outcome.Applied;
             _stale += outcome.Stale;
@@ -309,7 +314,8 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
     }
 
     /// <summary>
-    /// A batch could not be applied: something is pending, whatever an earlier heartbeat proved. The lag is measured
+    /// A batch could not be applied: the sync is retrying, and something is pending whatever an earlier heartbeat proved
+    /// (a handoff's check waits for it to stream again). The lag is measured
     /// again (from the newest applied change's commit time) until a batch applies, so a stalled sync never shows 0.
     /// </summary>
     private void BatchFailed(string error)
@@ -318,6 +324,10 @@ public sealed class SyncRunner(ISyncTarget target, SyncRunnerOptions options, IL
         {
             _lastError = error;
             _checkpoint = _checkpoint with { CaughtUp = false };
+            if (_state == SyncState.Streaming)
+            {
+                _state = SyncState.Retrying;
+            }
         }
     }
 

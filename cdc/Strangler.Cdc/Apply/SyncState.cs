@@ -7,8 +7,10 @@ public enum SyncState
     Starting,
     /// <summary>Applying the initial snapshot.</summary>
     Snapshotting,
-    /// <summary>Applying streamed changes (see lastError while batches fail).</summary>
+    /// <summary>Applying streamed changes.</summary>
     Streaming,
+    /// <summary>Streaming, but the last batch could not be applied and is being retried (lastError says why).</summary>
+    Retrying,
     /// <summary>Stopped on an error that needs a person.</summary>
     Failed,
     /// <summary>Turned off by configuration.</summary>

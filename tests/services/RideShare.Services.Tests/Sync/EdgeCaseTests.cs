@@ -52,6 +52,7 @@ public sealed class EdgeCaseTests(SyncedStack stack) : IClassFixture<SyncedStack
             await Eventually.TrueAsync(
                 async () => (await SyncedStack.StatusAsync(stack.Passengers)).GetProperty("lastError").ValueKind == System.Text.Json.JsonValueKind.String,
                 "the sync to report the store's failure", 30_000);
+            Assert.Equal("retrying", (await SyncedStack.StatusAsync(stack.Passengers)).GetProperty("state").GetString());
         }
         finally
         {
@@ -60,6 +61,7 @@ public sealed class EdgeCaseTests(SyncedStack stack) : IClassFixture<SyncedStack
 
         ids.Add(await stack.Monolith.Api.CreatePassengerAsync());
         await SyncedStack.CaughtUpAsync(stack.Passengers, await stack.LegacyLsnAsync(), 90_000);
+        Assert.Equal("streaming", (await SyncedStack.StatusAsync(stack.Passengers)).GetProperty("state").GetString());
         var store = stack.Passengers.Services.GetRequiredService<PassengerStore>();
         foreach (var id in ids)
         {
