@@ -192,7 +192,7 @@ internal sealed class PostgresReplicaHolds(
                         await connection.WaitAsync(beat, cancellationToken); // a notification or the next beat
                     }
                 }
-                catch (Exception e) when (e is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
                     // Whatever failed (the store unreachable, mostly), the loop goes on: one that threw would stop the whole proxy.
                     logger.LogWarning("Handoff holds: cannot reach the route store ({Error}); retrying in {Delay} ms", e.Message, delay.TotalMilliseconds);
