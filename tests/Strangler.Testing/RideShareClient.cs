@@ -67,6 +67,17 @@ public sealed class RideShareClient(HttpClient http)
     public Task<HttpResponseMessage> RequestTripAsync(long passengerId, decimal lat, decimal lng) =>
         http.PostAsJsonAsync("/api/trips", TripBody(passengerId, lat, lng));
 
+    /// <summary>A trip request carrying <c>Idempotency-Key</c>: a retry with the same key is the same request.</summary>
+    public Task<HttpResponseMessage> RequestTripAsync(long passengerId, decimal lat, decimal lng, string idempotencyKey)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, "/api/trips") { Content = JsonContent.Create(TripBody(passengerId, lat, lng)) };
+        message.Headers.Add("Idempotency-Key", idempotencyKey);
+        return http.SendAsync(message);
+    }
+
+    /// <summary>A driver's status as the API shows it (available, on_trip, offline…).</summary>
+    public async Task<string> DriverStatusAsync(long id) => (await GetAsync($"/api/drivers/{id}")).GetProperty("status").GetString()!;
+
     public async Task<JsonElement> GetAsync(string path) => await ReadAsync(await http.GetAsync(path), HttpStatusCode.OK);
 
     public static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode expected)

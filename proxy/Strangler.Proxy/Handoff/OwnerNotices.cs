@@ -21,9 +21,8 @@ internal sealed class OwnerNotices(RouteTableHolder table, WriteGates gates, IOp
     /// Tells every destination the owner (and for the service, the fence). Best effort: a failure is logged — as a
     /// warning after a handoff, at debug level for a periodic notice (a stopped service is the health check's news).
     /// </summary>
-    public async Task<bool> NotifyAsync(IReadOnlyList<string> destinations, WriteOwner owner, ulong? fence, bool periodic, CancellationToken cancellationToken)
+    public async Task NotifyAsync(IReadOnlyList<string> destinations, WriteOwner owner, ulong? fence, bool periodic, CancellationToken cancellationToken)
     {
-        var all = true;
         foreach (var destination in destinations)
         {
             try
@@ -36,20 +35,16 @@ internal sealed class OwnerNotices(RouteTableHolder table, WriteGates gates, IOp
                 using var response = await _http.SendAsync(request, cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
-                    all = false;
                     logger.Log(periodic ? LogLevel.Debug : LogLevel.Warning, "{Destination} did not take the owner {Owner} ({Status})",
                         destination, OwnerNames.Name(owner), (int)response.StatusCode);
                 }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                all = false;
                 logger.Log(periodic ? LogLevel.Debug : LogLevel.Warning, "{Destination} could not be told the owner {Owner}: {Error}",
                     destination, OwnerNames.Name(owner), e.Message);
             }
         }
-
-        return all;
     }
 
     /// <summary>One round of periodic notices: every route with destinations whose writes are not held right now.</summary>

@@ -139,6 +139,8 @@ public sealed record Playbook(string Name, string Title, string RouteId, string 
             throw Problem(source, null, "steps: a playbook needs at least one step");
         }
 
+        string? readsAt = null; // where the steps so far leave reads (null: no stage step yet) …
+        var serviceOwns = false; // … and whether they leave the writes with the service
         for (var i = 0; i < array.Count; i++)
         {
             var id = array[i].ValueKind == JsonValueKind.Object && array[i].TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String
@@ -225,11 +227,9 @@ public sealed record Playbook(string Name, string Title, string RouteId, string 
 
             // Reads move to the service before writes and come back after them (the proxy refuses otherwise): caught here
             // where the playbook itself says so, before anything runs.
-            var lastStage = steps.LastOrDefault(s => s.Action?.Type == "stage")?.Action!.Stage;
-            var serviceOwns = steps.LastOrDefault(s => s.Action?.Type == "owner")?.Action!.Owner == "service";
-            if (action is { Type: "owner", Owner: "service" } && lastStage is not (null or "service"))
+            if (action is { Type: "owner", Owner: "service" } && readsAt is not (null or "service"))
             {
-                throw Problem(source, where, $"action.owner: writes move after reads, but an earlier step leaves reads at {lastStage}: move them to the service (stage service) first");
+                throw Problem(source, where, $"action.owner: writes move after reads, but an earlier step leaves reads at {readsAt}: move them to the service (stage service) first");
             }
 
             if (action is { Type: "stage" } && action.Stage != "service" && serviceOwns)
@@ -237,6 +237,8 @@ public sealed record Playbook(string Name, string Title, string RouteId, string 
                 throw Problem(source, where, "action.stage: an earlier step hands the writes to the service; reads stay at the service until a step hands them back (owner legacy)");
             }
 
+            readsAt = action?.Type == "stage" ? action.Stage : readsAt;
+            serviceOwns = action?.Type == "owner" ? action.Owner == "service" : serviceOwns;
             steps.Add(new PlaybookStep(id, step.OptionalText("title") ?? id, action, gates));
         }
 

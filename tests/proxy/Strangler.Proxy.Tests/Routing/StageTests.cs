@@ -101,6 +101,18 @@ public sealed class StageTests(StranglerStack stack) : IClassFixture<StranglerSt
         Assert.Equal(HttpStatusCode.NotFound, (await stack.Proxy.Admin.GetAsync("/admin/routes/svc-owned")).StatusCode);
 
         await stack.Proxy.PutRouteAsync("svc-owned", new { path = "/api/svc-owned/{**rest}", destinations = service, stage = "service", owner = "service" });
+        // ownerFence is the handoff's alone: whatever a body carries (null, text, past ulong) is ignored, never stored.
+        foreach (var fence in new[] { "null", "\"0/1\"", "184467440737095516160", "-1" })
+        {
+            using var body = new StringContent(
+                $$"""{"path":"/api/svc-owned/{**rest}","destinations":["{{service[0]}}"],"stage":"service","ownerFence":{{fence}}}""",
+                System.Text.Encoding.UTF8, "application/json");
+            var put = await stack.Proxy.Admin.PutAsync("/admin/routes/svc-owned", body);
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+            var stored = await stack.Proxy.GetJsonAsync("/admin/routes/svc-owned");
+            Assert.True(!stored.TryGetProperty("ownerFence", out var kept) || kept.ValueKind == System.Text.Json.JsonValueKind.Null, stored.ToString());
+        }
+
         var canary = await stack.Proxy.Admin.PostAsJsonAsync("/admin/routes/svc-owned/stage", new { stage = "canary", weight = 50 });
         var shadow = await stack.Proxy.Admin.PutAsJsonAsync("/admin/routes/svc-owned", new { path = "/api/svc-owned/{**rest}", destinations = service, stage = "shadow" });
         Assert.Equal(HttpStatusCode.Conflict, canary.StatusCode);

@@ -120,20 +120,9 @@ public sealed class TripsCrashTests(TripsProcessTarget target) : IClassFixture<T
         Assert.Equal("on_trip", await StatusAsync(driverId));
     }
 
-    private Task<HttpResponseMessage> Send(long passengerId, decimal lat, decimal lng, string key)
-    {
-        var message = new HttpRequestMessage(HttpMethod.Post, "/api/trips") { Content = JsonContent.Create(TripBody(passengerId, lat, lng)) };
-        message.Headers.Add("Idempotency-Key", key);
-        return target.Client.SendAsync(message);
-    }
+    private Task<HttpResponseMessage> Send(long passengerId, decimal lat, decimal lng, string key) => target.Api.RequestTripAsync(passengerId, lat, lng, key);
 
-    private async Task<string> StatusAsync(long driverId) => (await target.Api.GetAsync($"/api/drivers/{driverId}")).GetProperty("status").GetString()!;
+    private Task<string> StatusAsync(long driverId) => target.Api.DriverStatusAsync(driverId);
 
-    private async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(target.TripsConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
+    private Task<long> ScalarAsync(string sql) => Sql.ScalarAsync<long>(target.TripsConnectionString, sql);
 }

@@ -61,22 +61,11 @@ public sealed class TripsFaultTests(FaultyTripsTarget target) : IClassFixture<Fa
         return Task.CompletedTask;
     }
 
-    private Task<HttpResponseMessage> RequestAsync(long passengerId, decimal lat, decimal lng, string key)
-    {
-        var message = new HttpRequestMessage(HttpMethod.Post, "/api/trips") { Content = JsonContent.Create(TripBody(passengerId, lat, lng)) };
-        message.Headers.Add("Idempotency-Key", key);
-        return Http.SendAsync(message);
-    }
+    private Task<HttpResponseMessage> RequestAsync(long passengerId, decimal lat, decimal lng, string key) => Api.RequestTripAsync(passengerId, lat, lng, key);
 
-    private async Task<string> DriverStatusAsync(long id) => (await Api.GetAsync($"/api/drivers/{id}")).GetProperty("status").GetString()!;
+    private Task<string> DriverStatusAsync(long id) => Api.DriverStatusAsync(id);
 
-    private async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(target.TripsConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
+    private Task<long> ScalarAsync(string sql) => Sql.ScalarAsync<long>(target.TripsConnectionString, sql);
 
     private async Task<string> ReservationKeyAsync(long tripId)
     {
@@ -298,22 +287,12 @@ public sealed class TripsRecoveryRaceTests(SlowOwnerTripsTarget target) : IClass
 {
     private const string Reserve = "^/api/drivers/reservations/[^/]+$";
 
-    private Task<HttpResponseMessage> RequestAsync(long passengerId, decimal lat, decimal lng, string key)
-    {
-        var message = new HttpRequestMessage(HttpMethod.Post, "/api/trips") { Content = JsonContent.Create(TripBody(passengerId, lat, lng)) };
-        message.Headers.Add("Idempotency-Key", key);
-        return target.Client.SendAsync(message);
-    }
+    private Task<HttpResponseMessage> RequestAsync(long passengerId, decimal lat, decimal lng, string key) => target.Api.RequestTripAsync(passengerId, lat, lng, key);
 
-    private async Task<string> DriverStatusAsync(long id) => (await target.Api.GetAsync($"/api/drivers/{id}")).GetProperty("status").GetString()!;
+    private Task<string> DriverStatusAsync(long id) => target.Api.DriverStatusAsync(id);
 
-    private async Task<long> TripsOfAsync(long passengerId)
-    {
-        await using var connection = new NpgsqlConnection(target.TripsConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"SELECT count(*) FROM trips WHERE passenger_id = {passengerId}", connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
+    private Task<long> TripsOfAsync(long passengerId) =>
+        Sql.ScalarAsync<long>(target.TripsConnectionString, $"SELECT count(*) FROM trips WHERE passenger_id = {passengerId}");
 
     [Fact]
     public async Task RecoveredDuringASlowReserve_TheRequestCreatesNothing_503_AndTheRetrySucceeds()
